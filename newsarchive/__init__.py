@@ -1,0 +1,3 @@
+"""newsarchive: an archival crawler for Chinese regional news portals."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,44 @@
+"""Small crawl extensions: dumping the final stats for tools and tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+class StatsDump:
+    """Writes the crawl's final stats as JSON to ``STATS_DUMP_FILE`` (off when unset)."""
+
+    def __init__(self, crawler: Crawler, path: str) -> None:
+        self.crawler = crawler
+        self.path = Path(path)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StatsDump:
+        path = crawler.settings.get("STATS_DUMP_FILE")
+        if not path:
+            raise NotConfigured
+        ext = cls(crawler, path)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        assert self.crawler.stats is not None
+        stats = {k: jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
+        stats["finish_reason"] = reason
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(self.path)

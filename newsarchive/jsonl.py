@@ -1,0 +1,75 @@
+"""Append-only JSON Lines files: whole lines or nothing, torn tails repaired on open."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+def dump_line(record: dict[str, Any]) -> bytes:
+    """One record as one UTF-8 line (Chinese not escaped; no raw newline can occur inside).
+
+    >>> dump_line({"title": "吉林", "n": 1})
+    b'{"title":"\\xe5\\x90\\x89\\xe6\\x9e\\x97","n":1}\\n'
+    """
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def repair_tail(path: Path) -> int:
+    """Cut a torn last line (bytes after the last newline) off ``path``; return the bytes cut."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    if size == 0:
+        return 0
+    with path.open("rb+") as fh:
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) == b"\n":
+            return 0
+        # Walk back in blocks to the last newline; a torn line is at most one record long.
+        pos = size
+        keep = 0
+        while pos > 0:
+            step = min(65536, pos)
+            pos -= step
+            fh.seek(pos)
+            chunk = fh.read(step)
+            idx = chunk.rfind(b"\n")
+            if idx >= 0:
+                keep = pos + idx + 1
+                break
+        fh.truncate(keep)
+        os.fsync(fh.fileno())
+    logger.warning("Repaired %s: cut a torn last line of %d bytes (its record was never counted as archived)",
+                   path, size - keep)
+    return size - keep
+
+
+class AppendOnlyFile:
+    """A file opened with O_APPEND; each :meth:`append` is a single write of whole lines."""
+
+    def __init__(self, path: Path, fsync: bool = False) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.repaired = repair_tail(path) > 0
+        self.fsync = fsync
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def append(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.write(self.fd, view)
+            view = view[written:]
+        if self.fsync:
+            os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1

@@ -1,0 +1,61 @@
+"""The item loader every portal's loader starts from: field processors shared by all portals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from newsarchive.items import Article
+from newsarchive.processors import clean_origin, clean_text, unique
+
+
+def _image(value: dict[str, Any]) -> dict[str, Any]:
+    caption = clean_text(value.get("caption") or "")
+    return {"url": value["url"], "caption": caption or None}
+
+
+def _join_lines(values: list[str]) -> str | None:
+    return "\n".join(values) or None
+
+
+# Fields a record always carries, with the value they take when the page has nothing for them.
+EMPTY_FIELDS: dict[str, Any] = {
+    "subtitle": None,
+    "published_at": None,
+    "origin": None,
+    "section": None,
+    "authors": [],
+    "editors": [],
+    "breadcrumbs": [],
+    "images": [],
+    "body": "",
+}
+
+
+class ArticleLoader(ItemLoader):
+    """Cleans what a portal's extraction adds; a portal subclasses it only for its quirks."""
+
+    default_item_class = Article
+    default_input_processor = MapCompose(clean_text)
+    default_output_processor = TakeFirst()
+
+    origin_in = MapCompose(clean_origin)
+    subtitle_out = Compose(unique, _join_lines)
+    authors_out = Compose(unique)
+    editors_out = Compose(unique)
+    breadcrumbs_out = Identity()
+    body_out = Compose(lambda lines: [line for line in lines if line], "\n".join)
+    images_in = MapCompose(_image)
+    images_out = Identity()
+    published_date_in = Identity()
+    published_at_in = Identity()
+    published_raw_in = Identity()
+
+    def load_item(self) -> Article:
+        item = super().load_item()
+        for field, empty in EMPTY_FIELDS.items():
+            if field not in item:
+                item[field] = list(empty) if isinstance(empty, list) else empty
+        return item

@@ -1,0 +1,387 @@
+"""Small pure cleaning functions shared by every portal's loader.
+
+Each takes text and returns text (or a small value); none touches the network, the clock or
+settings, so each is tested by its doctest and by property tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date, datetime
+from functools import lru_cache
+from typing import NamedTuple
+
+# --- whitespace and control characters -------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\ufeff]")
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def strip_controls(text: str) -> str:
+    """Drop control and invisible formatting characters (keeps newlines and tabs).
+
+    >>> strip_controls("a\\x00b\\u200bc\\ufeff")
+    'abc'
+    """
+    return _CONTROL.sub("", text)
+
+
+def normalize_space(text: str) -> str:
+    """Fold every kind of space (U+3000, no-break space, newlines) into one ASCII space and trim.
+
+    >>> normalize_space("\\u3000\\u3000吉林日报\\xa0\\xa0讯 \\n 今天")
+    '吉林日报 讯 今天'
+    """
+    return _SPACES.sub(" ", strip_controls(text)).strip()
+
+
+# --- ruby / flattened pinyin -------------------------------------------------------------------
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN_LETTERS = f"a-zü{_TONED}"
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# A parenthesised run of pinyin syllables carrying at least one tone mark: only an annotation
+# looks like that, whatever precedes it (copies sometimes mangle the annotated character to '?').
+_TONED_ANNOTATION = re.compile(
+    rf"[(（]\s*(?=[{_PINYIN_LETTERS} ]*[{_TONED}])[{_PINYIN_LETTERS}]{{1,7}}(?:\s+[{_PINYIN_LETTERS}]{{1,7}})*\s*[)）]"
+)
+# Neutral-tone syllables carry no mark; strip only these few, and only right after a character.
+_NEUTRAL_ANNOTATION = re.compile(
+    rf"(?<=[{_CJK}])[(（](?:de|le|ne|ma|ba|me|men|zi|zhe|guo|shang|xia|li|tou|la|ya|wa|na)[)）]"
+)
+
+
+def strip_pinyin(text: str) -> str:
+    """Remove pinyin annotations flattened into text (``網(wǎng)`` -> ``網``).
+
+    >>> strip_pinyin("康巴傳媒網(wǎng) 本網(wǎng)訊 我們(men)")
+    '康巴傳媒網 本網訊 我們'
+    >>> strip_pinyin("新冠肺炎(COVID-19) 方案(a) 第(1)条")
+    '新冠肺炎(COVID-19) 方案(a) 第(1)条'
+    """
+    if "(" not in text and "（" not in text:
+        return text
+    return _NEUTRAL_ANNOTATION.sub("", _TONED_ANNOTATION.sub("", text))
+
+
+def clean_text(text: str) -> str:
+    """The cleaning every extracted text goes through: controls, pinyin, spaces.
+
+    >>> clean_text("\\u3000\\u3000本網(wǎng)訊\\xa0 1月30日\\x00")
+    '本網訊 1月30日'
+    """
+    return normalize_space(strip_pinyin(unicodedata.normalize("NFC", text)))
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d\d)\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})(?![\d])\s*日?"
+    r"(?:[\sT\u3000\xa0]*(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?(?!\d))?"
+)
+
+
+class Published(NamedTuple):
+    """A publication date as printed, with its normalised forms."""
+
+    date: str  # YYYY-MM-DD
+    at: str | None  # ISO 8601 with +08:00, or None when no time of day was printed
+    raw: str  # the printed text
+
+
+def parse_published(text: str) -> Published | None:
+    """Find the first valid date (and time) printed in ``text``.
+
+    Minutes without seconds stay minutes: no precision is invented.
+
+    >>> parse_published("2020-02-07 10:07:09来源:中国吉林网")
+    Published(date='2020-02-07', at='2020-02-07T10:07:09+08:00', raw='2020-02-07 10:07:09')
+    >>> parse_published("2020-02-07 10:07  来源：吉林日报").at
+    '2020-02-07T10:07+08:00'
+    >>> parse_published("甘孜日报    2020年02月02日")
+    Published(date='2020-02-02', at=None, raw='2020年02月02日')
+    >>> parse_published("2019-13-45") is None
+    True
+    """
+    for m in _DATE.finditer(text):
+        try:
+            day = date(int(m["y"]), int(m["m"]), int(m["d"]))
+        except ValueError:
+            continue
+        at = None
+        if m["H"] is not None:
+            hour, minute = int(m["H"]), int(m["M"])
+            second = int(m["S"]) if m["S"] is not None else None
+            if hour > 23 or minute > 59 or (second is not None and second > 59):
+                at = None
+            else:
+                stamp = f"{day.isoformat()}T{hour:02d}:{minute:02d}"
+                at = f"{stamp}:{second:02d}+08:00" if second is not None else f"{stamp}+08:00"
+        raw = m.group(0).strip() if at else _date_only(m)
+        return Published(day.isoformat(), at, raw)
+    return None
+
+
+def _date_only(m: re.Match[str]) -> str:
+    raw = m.group(0)
+    if m["H"] is not None:
+        raw = raw[: m.start("H") - m.start()]
+    return raw.strip()
+
+
+def parse_iso(value: str) -> datetime:
+    """Parse an ISO 8601 string as written by :func:`parse_published` (raises ValueError).
+
+    >>> parse_iso("2020-02-07T10:07+08:00").utcoffset().total_seconds()
+    28800.0
+    """
+    return datetime.fromisoformat(value)
+
+
+# --- outlets, bylines and datelines ------------------------------------------------------------
+
+_BOOK_MARKS = re.compile(r"[《》〈〉]")
+_SOURCE_LABEL = re.compile(r"^\s*(?:来源|來源|稿源|出处)\s*[:：]?\s*")
+
+
+def clean_origin(text: str | None) -> str | None:
+    """Normalise an outlet name: no label, no 《》, no spaces; None when nothing is left.
+
+    >>> clean_origin("来源：《甘孜日报》 ")
+    '甘孜日报'
+    >>> clean_origin("  ") is None
+    True
+    """
+    if text is None:
+        return None
+    value = _BOOK_MARKS.sub("", _SOURCE_LABEL.sub("", normalize_space(text))).strip(" :：")
+    return value or None
+
+
+BYLINE_MARKS = "■◎□▉●▲★◆"
+_MARKS = re.compile(f"[{BYLINE_MARKS}]")
+_ROLE = re.compile(
+    r"\S*?(?:见习记者|实习记者|特约记者|首席记者|记者|通讯员|实习生|摄影|摄像|制图|编译|整理|撰文|报道员)\s*[:：]?"
+)
+_WORK = re.compile(r"(?:文\s*/\s*图|图\s*/\s*文|文\s*/\s*摄|[(（]?\s*(?:文|图|摄)\s*[)）]?)(?=\s|$)")
+_ORG = re.compile(r"(?:网|报|社|台|中心|APP|app|媒体|新闻|频道|部|局|站|办|县|州|市|区|镇|乡|村)$")
+_NAME = re.compile(r"[\u4e00-\u9fff·•・]{2,6}")
+_SPLIT = re.compile(r"[\s,，、;；/]+")
+
+
+class Byline(NamedTuple):
+    names: list[str]
+    marked: bool  # a role word or a byline mark was present (not just bare names)
+
+
+def read_byline(text: str) -> Byline | None:
+    """Read a byline; None when the text is not one (a sentence, a place, a sub-head).
+
+    >>> read_byline("记者:黄鹭 邹乃硕")
+    Byline(names=['黄鹭', '邹乃硕'], marked=True)
+    >>> read_byline("中国吉林网 吉刻APP记者 栾喜良").names
+    ['栾喜良']
+    >>> read_byline("吉刻APP记者 王昕 制图 赵一妍").names
+    ['王昕', '赵一妍']
+    >>> read_byline("■见习记者 刘小兵 文/图").names
+    ['刘小兵']
+    >>> read_byline("县融媒体中心 郑雪静")
+    Byline(names=['郑雪静'], marked=False)
+    >>> read_byline("李继伟 易小燕").names
+    ['李继伟', '易小燕']
+    >>> read_byline("九龙县") is None, read_byline("原因何在?") is None
+    (True, True)
+    """
+    text = normalize_space(text)
+    if not text or len(text) > 40:
+        return None
+    marked = bool(_MARKS.search(text))
+    text = _MARKS.sub(" ", text)
+    text, roles = _ROLE.subn(" ", text)
+    text = _WORK.sub(" ", text)
+    names: list[str] = []
+    for token in _SPLIT.split(text):
+        if not token:
+            continue
+        if _ORG.search(token) and len(token) > 2:
+            continue  # an outlet or a place (中国吉林网, 县融媒体中心, 九龙县)
+        if not _NAME.fullmatch(token):
+            return None  # punctuation, digits, latin: a sentence, not a byline
+        names.append(token)
+    if not names:
+        return None
+    return Byline(names, marked or roles > 0)
+
+
+_DATELINE = re.compile(
+    r"^(?P<outlet>[\u4e00-\u9fffA-Za-z]{2,14}?)\s*(?:\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:电|讯)"
+    r"(?:\s*[(（](?P<byline>[^()（）]{1,60})[)）])?"
+)
+_AGENCIES = ("新华社", "中新社", "人民日报", "人民网", "央视网", "吉林日报", "甘孜日报", "四川日报")
+_NOT_OUTLETS = ("本网", "本报", "本台", "本刊")
+
+
+class Dateline(NamedTuple):
+    origin: str | None
+    authors: list[str]
+
+
+def read_dateline(text: str) -> Dateline | None:
+    """Read the dateline a body may open with: outlet, date, 讯/电, reporters in brackets.
+
+    >>> read_dateline("吉林日报2月6日讯(记者缪友银)今天,省委书记")
+    Dateline(origin='吉林日报', authors=['缪友银'])
+    >>> read_dateline("新华社长春2月6日电（记者 张三 李四）")
+    Dateline(origin='新华社', authors=['张三', '李四'])
+    >>> read_dateline("本网讯1月30日,州委书记") is None
+    True
+    """
+    m = _DATELINE.match(normalize_space(text))
+    if m is None:
+        return None
+    outlet = m["outlet"]
+    for agency in _AGENCIES:
+        if outlet.startswith(agency):
+            outlet = agency  # 新华社长春 -> 新华社: the rest is the place
+            break
+    origin = None if outlet in _NOT_OUTLETS else outlet
+    byline = read_byline(m["byline"]) if m["byline"] else None
+    return Dateline(origin, byline.names if byline else [])
+
+
+# --- editors -----------------------------------------------------------------------------------
+
+_EDITOR = re.compile(
+    r"(?:责任编辑|责编|编辑|审核|校对)\s*[:：]\s*(?P<names>[^:：|｜]{1,30}?)\s*(?=$|[|｜]|\S+\s*[:：])"
+)
+
+
+def read_editors(text: str) -> list[str]:
+    """Names after 编辑 / 责任编辑 / 责编 labels (other labels on the line end the names).
+
+    >>> read_editors("责任编辑：宋雪飞")
+    ['宋雪飞']
+    >>> read_editors("编辑:王韬 校对:张三")
+    ['王韬']
+    """
+    found: list[str] = []
+    for m in _EDITOR.finditer(normalize_space(text)):
+        if m.group(0).startswith(("审核", "校对")):
+            continue
+        found += [t for t in _SPLIT.split(m["names"]) if _NAME.fullmatch(t)]
+    return unique(found)
+
+
+# --- small helpers -----------------------------------------------------------------------------
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Keep the first of each value, in order, dropping empties.
+
+    >>> unique(["a", "b", "a", "", "c"])
+    ['a', 'b', 'c']
+    """
+    return list(dict.fromkeys(v for v in values if v))
+
+
+_ALL_SPACE = re.compile(r"\s+")
+
+
+def content_hash(body: str) -> str:
+    """sha256 hex of the body with all whitespace removed.
+
+    >>> content_hash("a b\\nc") == content_hash("abc")
+    True
+    """
+    return hashlib.sha256(_ALL_SPACE.sub("", body).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str):  # type: ignore[no-untyped-def]
+    import opencc  # imported lazily: only records that need it pay for loading the dictionaries
+
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified characters (OpenCC ``t2s``).
+
+    >>> to_simplified("康巴傳媒網")
+    '康巴传媒网'
+    """
+    return str(_converter("t2s").convert(text))
+
+
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+def detect_script(text: str) -> str:
+    """``zh-Hant`` when a noticeable share of the characters are traditional-only, else ``zh-Hans``.
+
+    >>> detect_script("切實增強緊迫感和責任感"), detect_script("切实增强紧迫感和责任感")
+    ('zh-Hant', 'zh-Hans')
+    """
+    cjk = _CJK_CHAR.findall(text)
+    if not cjk:
+        return "zh-Hans"
+    sample = "".join(cjk[:4000])
+    changed = sum(a != b for a, b in zip(sample, to_simplified(sample), strict=False))
+    return "zh-Hant" if changed >= max(2, len(sample) * 0.04) else "zh-Hans"
+
+
+# --- page chrome -------------------------------------------------------------------------------
+
+# Phrases that only page chrome prints (disclaimers, tickers, related lists, footers). A body line
+# holding one is dropped by the loaders and a body still holding one is rejected by validation.
+CHROME_PHRASES = (
+    "免责声明",
+    "报料电话",
+    "猜你喜欢",
+    "尽在吉网公众平台",
+    "有思想 / 有温度 / 有品质",
+    "滚动新闻",
+    "上一篇:",
+    "上一篇：",
+    "下一篇:",
+    "下一篇：",
+    "最新消息",
+    "相关新闻",
+    "相关阅读",
+    "分享到:",
+    "分享到：",
+    "版权所有",
+    "您当前的位置",
+    "您所在的位置",
+    "您的位置",
+)
+
+
+def chrome_phrase(text: str) -> str | None:
+    """The first chrome phrase ``text`` contains, or None.
+
+    >>> chrome_phrase("免责声明:本网站所有信息仅供参考"), chrome_phrase("今天,省委书记")
+    ('免责声明', None)
+    """
+    for phrase in CHROME_PHRASES:
+        if phrase in text:
+            return phrase
+    return None
+
+
+_CRUMB_LABEL = re.compile(r"^.*?(?:您当前的位置|您所在的位置|您的位置|当前位置|所在位置)\s*[:：]?\s*")
+_CRUMB_SPLIT = re.compile(r"\s*(?:>>|»|›|>|＞|→)\s*")
+
+
+def read_breadcrumbs(text: str) -> list[str]:
+    """The trail of a breadcrumb line, without its label and without the final 浏览文章.
+
+    >>> read_breadcrumbs("您的位置:首页 >要闻 >")
+    ['首页', '要闻']
+    >>> read_breadcrumbs("您所在的位置:康巴传媒网 >> 新闻 >> 党政要闻 >> 浏览文章")
+    ['康巴传媒网', '新闻', '党政要闻']
+    """
+    trail = _CRUMB_LABEL.sub("", normalize_space(text))
+    return [c for c in _CRUMB_SPLIT.split(trail) if c and c not in ("浏览文章", "正文", "瀏覽文章")]

@@ -1,0 +1,46 @@
+"""Scrapy settings for newsarchive. Every setting a user may change is in the README's table."""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["newsarchive.spiders"]
+NEWSPIDER_MODULE = "newsarchive.spiders"
+COMMANDS_MODULE = "newsarchive.commands"
+
+# --- the archive ---------------------------------------------------------------------------------
+ARCHIVE_DIR = "archive"  # records, rejects, state and WARC files live under it
+REPLAY_DIR = ""  # answer every request from fixture cases under this directory (offline crawls)
+ADD_SIMPLIFIED = False  # zh-Hant records also carry title_simplified / body_simplified (OpenCC t2s)
+ARCHIVE_FSYNC = False  # fsync each JSONL line (power-loss safety; a killed process loses nothing either way)
+
+ITEM_PIPELINES = {
+    "newsarchive.pipelines.store.JsonLinesStore": 800,
+}
+ADDONS = {
+    "newsarchive.replay.ReplayAddon": 0,
+}
+
+# --- politeness on the live sites ------------------------------------------------------------------
+CONTACT = "https://github.com/newsarchive/newsarchive"  # who to write to about this crawler
+USER_AGENT = f"newsarchive/0.1 (+{CONTACT}; archival crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a news page is well under this; larger answers are cut off
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+EXTENSIONS = {
+    "newsarchive.extensions.StatsDump": 500,
+}
+STATS_DUMP_FILE = ""  # write the final crawl stats as JSON here (tools and tests read it)

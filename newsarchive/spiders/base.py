@@ -1,0 +1,205 @@
+"""What every portal spider does: walk list pages, fetch articles, merge pages, finish records.
+
+A portal module subclasses :class:`PortalSpider` and declares its URL rules, list reading and
+page extraction; the crawl logic here is the same for every portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar, NamedTuple
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from newsarchive.items import Article
+from newsarchive.loaders import ArticleLoader
+from newsarchive.processors import content_hash, detect_script, to_simplified, unique
+
+
+class ArticleRef(NamedTuple):
+    """Where an article URL points: the article's id, its first page's URL, which page."""
+
+    article_id: str
+    url: str
+    page: int = 0
+
+
+class ListPage(NamedTuple):
+    """What a list page links to: article first pages and further list pages, canonical."""
+
+    article_urls: list[str]
+    next_pages: list[str]
+
+
+class PortalSpider(scrapy.Spider):
+    """Base of the portal spiders. Subclasses fill in the class data and the four hooks."""
+
+    site: ClassVar[str]  # the portal's own name, as records carry it
+    default_start_urls: ClassVar[tuple[str, ...]]
+    loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
+
+    def __init__(self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(start_urls, str):
+            start_urls = start_urls.split(",")
+        urls = [u.strip() for u in (start_urls or self.default_start_urls) if u and u.strip()]
+        self.start_urls = urls
+        # -a full=1: walk every list page, ignoring what earlier runs saw.
+        self.full = str(full or "").lower() not in ("", "0", "false", "no")
+
+    # --- hooks a portal implements ------------------------------------------------------------
+
+    def article_ref(self, url: str) -> ArticleRef | None:
+        """The article a URL points to, or None when it is not one of this portal's articles."""
+        raise NotImplementedError
+
+    def list_url(self, url: str) -> str | None:
+        """The canonical form of a list page URL, or None when it is not one."""
+        raise NotImplementedError
+
+    def read_list(self, response: TextResponse) -> ListPage:
+        """The articles and the further list pages a list page links to."""
+        raise NotImplementedError
+
+    def extract(self, response: TextResponse) -> Article:
+        """One page of an article, as a partial record (no id, url, hash or crawl time yet)."""
+        raise NotImplementedError
+
+    def more_pages(self, response: TextResponse) -> list[str]:
+        """URLs of an article's further pages, read from its first page (most articles: none)."""
+        return []
+
+    def related_articles(self, response: TextResponse) -> list[str]:
+        """Article URLs an article page links to that the crawl should follow (上一篇/下一篇 …)."""
+        return []
+
+    # --- the crawl ----------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.start_urls:
+            ref = self.article_ref(url)
+            if ref is not None:
+                yield self.article_request(ref)
+                continue
+            yield scrapy.Request(self.list_url(url) or url, callback=self.parse, dont_filter=True)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Any page: an article page is read as one, anything else as a list page."""
+        if self.article_ref(response.url) is not None:
+            yield from self.parse_article(response)
+        else:
+            yield from self.parse_list(response)
+
+    def text_response(self, response: Response) -> TextResponse | None:
+        if isinstance(response, TextResponse):
+            return response
+        self.count("not_text")
+        self.logger.warning("Not a text page, skipped: %s (%s)", response.url,
+                            (response.headers.get("Content-Type") or b"").decode("latin-1"))
+        return None
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        response = self.text_response(response)  # type: ignore[assignment]
+        if response is None:
+            return
+        assert isinstance(response, TextResponse)
+        page = self.read_list(response)
+        self.count("list_pages")
+        self.count("list_links", len(page.article_urls))
+        for url in page.article_urls:
+            ref = self.article_ref(url)
+            if ref is not None:
+                yield self.article_request(ref)
+        for url in page.next_pages:
+            yield scrapy.Request(url, callback=self.parse_list)
+
+    def article_request(self, ref: ArticleRef) -> scrapy.Request:
+        return scrapy.Request(ref.url, callback=self.parse_article, priority=1,
+                              meta={"article_id": ref.article_id})
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        text = self.text_response(response)
+        if text is None:
+            return
+        response = text
+        ref = self.article_ref(response.url)
+        if ref is None:  # redirected somewhere that is not an article of ours
+            self.count("not_an_article")
+            self.logger.warning("Not an article of %s: %s", self.name, response.url)
+            return
+        item = self.extract(response)
+        for url in self.related_articles(response):
+            related = self.article_ref(url)
+            if related is not None and related.article_id != ref.article_id:
+                yield self.article_request(related)
+        parts = [u for u in self.more_pages(response) if u != response.url]
+        state = {"ref": ref, "crawled_at": now_utc(), "total": len(parts) + 1}
+        if parts:
+            yield self.part_request(dict(item), parts, state)
+        else:
+            yield self.finish(item, state)
+
+    def part_request(self, item: dict[str, Any], parts: list[str], state: dict[str, Any]) -> scrapy.Request:
+        return scrapy.Request(
+            parts[0], callback=self.parse_part, errback=self.part_failed, priority=2,
+            meta={"article_id": state["ref"].article_id, "article_part": True},
+            cb_kwargs={"item": item, "parts": parts[1:], "state": state},
+        )
+
+    def parse_part(self, response: Response, item: dict[str, Any], parts: list[str],
+                   state: dict[str, Any]) -> Iterator[Any]:
+        text = self.text_response(response)
+        if text is None:
+            self.count("article_part_failed")
+            return
+        merge_page(item, self.extract(text))
+        if parts:
+            yield self.part_request(item, parts, state)
+        else:
+            yield self.finish(Article(item), state)
+
+    def part_failed(self, failure: Any) -> None:
+        # A record missing a page is not archived; the next run tries the whole article again.
+        self.count("article_part_failed")
+        self.logger.error("Page of a multi-page article failed, article not archived: %s (%s)",
+                          failure.request.url, failure.value)
+
+    def finish(self, item: Article, state: dict[str, Any]) -> Article:
+        ref: ArticleRef = state["ref"]
+        item["id"] = f"{self.name}:{ref.article_id}"
+        item["source"] = self.name
+        item["site"] = self.site
+        item["url"] = ref.url
+        item["pages"] = state["total"]
+        item["content_hash"] = content_hash(item.get("body") or "")
+        item["language"] = detect_script(f"{item.get('title') or ''}\n{item.get('body') or ''}")
+        if item["language"] == "zh-Hant" and self.settings.getbool("ADD_SIMPLIFIED"):
+            item["title_simplified"] = to_simplified(item.get("title") or "")
+            item["body_simplified"] = to_simplified(item.get("body") or "")
+        item["crawled_at"] = state["crawled_at"]
+        self.count("articles_extracted")
+        return item
+
+    def count(self, key: str, amount: int = 1) -> None:
+        if getattr(self, "crawler", None) is not None:
+            self.crawler.stats.inc_value(f"newsarchive/{key}", amount)
+
+    def loader(self, response: TextResponse) -> ArticleLoader:
+        return self.loader_class(response=response)
+
+
+def merge_page(item: dict[str, Any], page: Article) -> None:
+    """Append a later page of an article to the record built from its earlier pages."""
+    body = page.get("body") or ""
+    if body:
+        item["body"] = f"{item['body']}\n{body}" if item.get("body") else body
+    item["images"] = [*item.get("images", []), *page.get("images", [])]
+    item["authors"] = unique([*item.get("authors", []), *page.get("authors", [])])
+    item["editors"] = unique([*item.get("editors", []), *page.get("editors", [])])
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,259 @@
+"""中国吉林网 (cnjiwang.com): the Jilin portal's URL rules, list reading and article loader."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from itemloaders.processors import MapCompose
+from lxml.html import HtmlElement
+from scrapy.http import TextResponse
+
+from newsarchive.extract import Block, blocks, element_with_text, first, largest_text_block, text_of
+from newsarchive.items import Article
+from newsarchive.loaders import ArticleLoader
+from newsarchive.processors import (
+    chrome_phrase,
+    clean_text,
+    normalize_space,
+    parse_published,
+    read_breadcrumbs,
+    read_byline,
+    read_dateline,
+    read_editors,
+    unique,
+)
+from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider
+
+_TITLE_SUFFIX = re.compile(r"(?:\s*[-_|]\s*[^-_|]{1,16}){0,2}\s*[-_|]\s*(?:中国吉林网|吉网)\s*$")
+
+
+def strip_title_suffix(title: str) -> str:
+    """``标题-栏目-中国吉林网`` -> ``标题``.
+
+    >>> strip_title_suffix("吉林喜事连连 央媒纷纷“打卡”报道-吉网原创-中国吉林网")
+    '吉林喜事连连 央媒纷纷“打卡”报道'
+    """
+    return _TITLE_SUFFIX.sub("", title)
+
+
+class JilinLoader(ArticleLoader):
+    title_in = MapCompose(clean_text, strip_title_suffix)
+
+
+_HOST = re.compile(r"^(?:(?P<sub>[a-z0-9-]+)\.)?(?:cnjiwang\.com|chinajilin\.com\.cn)$")
+_ARTICLE = re.compile(
+    r"^/(?P<dirs>(?:[A-Za-z0-9_-]+/){1,3})(?P<ym>(?:19|20)\d\d(?:0[1-9]|1[0-2]))/"
+    r"(?P<docid>\d{4,9})(?:_(?P<page>\d{1,3}))?\.(?P<ext>s?html?)$"
+)
+_LIST = re.compile(r"^/(?P<dirs>(?:[A-Za-z0-9_-]+/){0,3})(?:index(?:_(?P<n>\d{1,4}))?\.s?html?)?$")
+# TRS writes pagers with a script call: createPageHTML(page count, current page, "name", "ext").
+_PAGER = re.compile(
+    r"createPageHTML\(\s*(\d{1,5})\s*,\s*(\d{1,5})\s*,\s*[\"']([\w-]{1,40})[\"']\s*,\s*[\"'](\w{1,6})[\"']\s*\)"
+)
+_SOURCE = re.compile(r"来源\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)(?=\s|时间|作者|编辑|$)")
+_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
+
+
+def _cls(name: str) -> str:
+    return _CLASS.format(name)
+
+
+def _host(sub: str | None) -> str:
+    return f"{sub or 'www'}.cnjiwang.com"
+
+
+class JilinSpider(PortalSpider):
+    name = "jilin"
+    site = "中国吉林网"
+    allowed_domains = ("cnjiwang.com", "chinajilin.com.cn")  # type: ignore[assignment]
+    loader_class = JilinLoader
+    default_start_urls = (
+        "https://news.cnjiwang.com/jwyc/",  # 吉网原创
+        "https://news.cnjiwang.com/jlxwdt/sn/",  # 省内新闻
+        "https://news.cnjiwang.com/jlxwdt/cc/",  # 长春
+    )
+
+    # One XPath per template generation, newest layouts first; text markers back them up.
+    title_xpaths = (
+        f"//div[{_cls('art_title')}]",
+        f"//div[{_cls('art_box')}]/h1",
+        "//h1/span",
+        f"//*[{_cls('sp_zwtt')}]",
+        "//h1",
+    )
+    info_xpaths = (
+        f"//*[{_cls('art_data')}]",
+        f"//*[{_cls('art_info')}]",
+        f"//*[{_cls('zxdata')}]",
+        f"//*[{_cls('sp_zwdate')}]",
+    )
+    crumb_xpaths = (
+        f"//*[{_cls('crumbs')}]",
+        f"//*[{_cls('weizhi')}]",
+        f"//*[{_cls('path')}]",
+        f"//*[{_cls('sp_dqwz')}]",
+    )
+    body_xpaths = (
+        f"//*[{_cls('TRS_Editor')}]",
+        f"//div[{_cls('art_txt')}]",
+        f"//div[{_cls('art_con')}]",
+        f"//div[{_cls('content')}]",
+        f"//div[{_cls('sp_zwleft')}]",
+    )
+
+    # --- URLs ---------------------------------------------------------------------------------
+
+    def article_ref(self, url: str) -> ArticleRef | None:
+        parts = urlsplit(url)
+        host = _HOST.match(parts.hostname or "")
+        m = _ARTICLE.match(parts.path)
+        if parts.scheme not in ("http", "https") or host is None or m is None or host["sub"] == "m":
+            return None
+        canonical = f"https://{_host(host['sub'])}/{m['dirs']}{m['ym']}/{m['docid']}.{m['ext']}"
+        return ArticleRef(m["docid"], canonical, int(m["page"] or 0))
+
+    def list_url(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        host = _HOST.match(parts.hostname or "")
+        m = _LIST.match(parts.path or "/")
+        if parts.scheme not in ("http", "https") or host is None or m is None or host["sub"] == "m":
+            return None
+        page = f"index_{m['n']}.html" if m["n"] and m["n"] != "0" else ""
+        return f"https://{_host(host['sub'])}/{m['dirs']}{page}"
+
+    def read_list(self, response: TextResponse) -> ListPage:
+        articles: dict[str, str] = {}
+        for href in response.xpath("//body//a/@href").getall():
+            ref = self.article_ref(urljoin(response.url, href.strip()))
+            if ref is not None:
+                articles.setdefault(ref.article_id, ref.url)
+        next_pages = []
+        for count, current, name, ext in _PAGER.findall(response.text):
+            if name == "index" and int(current) + 1 < int(count):
+                next_pages.append(urljoin(response.url, f"index_{int(current) + 1}.{ext}"))
+        for href in response.xpath("//a[normalize-space(.)='下一页']/@href").getall():
+            next_pages.append(urljoin(response.url, href.strip()))
+        own = self.list_url(response.url)
+        canonical = [c for c in (self.list_url(u) for u in next_pages) if c and c != own]
+        return ListPage(list(articles.values()), unique(canonical))
+
+    def more_pages(self, response: TextResponse) -> list[str]:
+        ref = self.article_ref(response.url)
+        if ref is None or ref.page:
+            return []
+        for count, current, name, ext in _PAGER.findall(response.text):
+            if name == ref.article_id and current == "0":
+                return [urljoin(response.url, f"{name}_{i}.{ext}") for i in range(1, min(int(count), 100))]
+        return []
+
+    # --- article pages ------------------------------------------------------------------------
+
+    def extract(self, response: TextResponse) -> Article:
+        root: HtmlElement = response.selector.root
+        loader = self.loader(response)
+        title_el = first(root, self.title_xpaths)
+        title = text_of(title_el) if title_el is not None else ""
+        if not clean_text(title):
+            title = " ".join(response.xpath("//title//text()").getall())
+        loader.add_value("title", title)
+
+        info = first(root, self.info_xpaths)
+        if info is None:
+            info = element_with_text(root, "来源")
+        info_text = normalize_space(text_of(info)) if info is not None else ""
+        published = parse_published(info_text) or self._date_near(title_el)
+        if published:
+            loader.add_value("published_date", published.date)
+            loader.add_value("published_at", published.at)
+            loader.add_value("published_raw", published.raw)
+        source = _SOURCE.search(info_text)
+        if source:
+            loader.add_value("origin", source["origin"])
+
+        crumbs_el = first(root, self.crumb_xpaths)
+        if crumbs_el is None:
+            crumbs_el = element_with_text(root, "位置")
+        crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
+        loader.add_value("breadcrumbs", crumbs)
+        loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
+
+        body = first(root, self.body_xpaths)
+        if body is None:
+            body = largest_text_block(root)
+        if body is not None:
+            self._read_body(blocks(body), response, loader)
+        loader.add_value("editors", self._editors(root, body, response, clean_text(title)))
+        return loader.load_item()
+
+    def _read_body(self, parts: object, response: TextResponse, loader: ArticleLoader) -> None:
+        expect_caption = False
+        first_text = True
+        for block in parts:  # type: ignore[attr-defined]
+            assert isinstance(block, Block)
+            if block.image is not None:
+                loader.add_value("images", {"url": urljoin(response.url, block.image), "caption": None})
+                expect_caption = True
+                continue
+            text = block.text
+            if expect_caption and self._is_caption(block):
+                images = loader.get_collected_values("images")
+                images[-1]["caption"] = text
+                expect_caption = False
+                continue
+            expect_caption = False
+            if chrome_phrase(text) or "createPageHTML" in text:
+                continue
+            if len(text) <= 40 and read_editors(text):
+                loader.add_value("editors", read_editors(text))
+                continue
+            byline = read_byline(text)
+            if byline is not None and byline.marked:
+                loader.add_value("authors", byline.names)
+                continue
+            if first_text:
+                dateline = read_dateline(text)
+                if dateline is not None:
+                    loader.add_value("authors", dateline.authors)
+                    if not loader.get_collected_values("origin"):
+                        loader.add_value("origin", dateline.origin)
+            first_text = False
+            loader.add_value("body", text)
+
+    @staticmethod
+    def _is_caption(block: Block) -> bool:
+        text = block.text
+        bracketed = text[:1] in "(（" and text[-1:] in ")）"
+        return len(text) <= 120 and (block.centred or bracketed)
+
+    @staticmethod
+    def _date_near(title_el: HtmlElement | None):  # type: ignore[no-untyped-def]
+        if title_el is None:
+            return None
+        for text in title_el.xpath("following::text()[normalize-space()][position() <= 12]"):
+            found = parse_published(str(text))
+            if found:
+                return found
+        return None
+
+    def _editors(self, root: HtmlElement, body: HtmlElement | None, response: TextResponse,
+                 title: str) -> list[str]:
+        names: list[str] = []
+        for node in root.xpath("//body//*[text()[contains(., '编辑')]]"):
+            text = text_of(node)
+            if len(text) <= 60:
+                names += read_editors(text)
+        if names:
+            return names
+        # Generation 3 prints the editor only in a hidden share block: "标题 栏目-频道 编辑 docid".
+        ref = self.article_ref(response.url)
+        if ref is None or not title:
+            return []
+        for node in root.xpath("//body//*[contains(., $docid)][not(*[contains(., $docid)])]", docid=ref.article_id):
+            line = normalize_space(text_of(node))
+            if line.startswith(title) and line.endswith(ref.article_id):
+                rest = line[len(title): -len(ref.article_id)].split()
+                if len(rest) >= 2:
+                    byline = read_byline(rest[-1])
+                    return byline.names if byline else []
+        return []

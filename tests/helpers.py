@@ -1,0 +1,101 @@
+"""Shared test helpers: run real crawls in a subprocess, read archives, walk the fixture tree."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SCHEMA_PATH = ROOT / "newsarchive" / "schema" / "article.schema.json"
+# Scrapy's deprecations are errors in every crawl the tests start, as in the test process itself.
+WARNINGS = "error::scrapy.exceptions.ScrapyDeprecationWarning"
+
+
+@dataclass(frozen=True)
+class FixtureCase:
+    source: str
+    kind: str
+    name: str
+    path: Path
+
+    @property
+    def expected(self) -> dict[str, Any]:
+        return json.loads((self.path / "expected.json").read_text(encoding="utf-8"))
+
+    @property
+    def url(self) -> str:
+        return str(json.loads((self.path / "response.json").read_text(encoding="utf-8"))["url"])
+
+    def __str__(self) -> str:
+        return f"{self.source}/{self.name}"
+
+
+def fixture_cases(kind: str | None = None) -> list[FixtureCase]:
+    """Every case with an expected.json, from the fixture tree (one test per case)."""
+    cases = []
+    for expected in sorted(FIXTURES.glob("*/*/expected.json")):
+        case_dir = expected.parent
+        case_kind = case_dir.name.split("-", 1)[0]
+        if kind is None or case_kind == kind:
+            cases.append(FixtureCase(case_dir.parent.name, case_kind, case_dir.name, case_dir))
+    return cases
+
+
+def sources() -> list[str]:
+    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+
+@cache
+def validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def schema_errors(record: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator().iter_errors(record)]
+
+
+def scrapy_cmd(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300,
+               check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``scrapy ARGS`` in a child process, as a user would, with deprecations as errors."""
+    full_env = {**os.environ, "PYTHONWARNINGS": WARNINGS, **(env or {})}
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=full_env, capture_output=True,
+                          text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"scrapy {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def crawl(spider: str, archive: Path, *extra: str, replay: Path | None = None,
+          **kwargs: Any) -> dict[str, Any]:
+    """A replay crawl; returns the final stats (dumped by the StatsDump extension into the archive)."""
+    stats_file = archive / f"stats-{spider}.json"
+    args = ["crawl", spider, "-s", f"ARCHIVE_DIR={archive}", "-s", f"REPLAY_DIR={replay or FIXTURES / spider}",
+            "-s", f"STATS_DUMP_FILE={stats_file}", "-s", "LOG_LEVEL=INFO", *extra]
+    proc = scrapy_cmd(*args, **kwargs)
+    assert "Traceback" not in proc.stderr, proc.stderr[-6000:]
+    return dict(json.loads(stats_file.read_text(encoding="utf-8")))
+
+
+def read_records(archive: Path, source: str | None = None) -> list[dict[str, Any]]:
+    records = []
+    pattern = f"{source}/*.jsonl" if source else "*/*.jsonl"
+    for path in sorted(archive.glob(pattern)):
+        if path.parent.name in ("rejects", "runs", "warc"):
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            records.append(json.loads(line))
+    return records
+
+
+def without_crawl_time(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "crawled_at"}

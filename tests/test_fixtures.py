@@ -1,0 +1,81 @@
+"""Tests generated from the fixture tree: one replay crawl per portal, one test per case."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import (
+    FixtureCase,
+    crawl,
+    fixture_cases,
+    read_records,
+    schema_errors,
+    sources,
+    without_crawl_time,
+)
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+
+from newsarchive.replay import build_response, read_case
+
+_CRAWLS: dict[str, tuple[Path, dict[str, Any], list[dict[str, Any]]]] = {}
+
+
+@pytest.fixture(scope="session")
+def replay_crawl(tmp_path_factory: pytest.TempPathFactory):
+    """A full replay crawl of a portal from its default list pages, run once per session."""
+
+    def run(source: str) -> tuple[Path, dict[str, Any], list[dict[str, Any]]]:
+        if source not in _CRAWLS:
+            archive = tmp_path_factory.mktemp(f"archive-{source}")
+            stats = crawl(source, archive)
+            _CRAWLS[source] = (archive, stats, read_records(archive, source))
+        return _CRAWLS[source]
+
+    return run
+
+
+def spider_class(source: str) -> Any:
+    return SpiderLoader(Settings({"SPIDER_MODULES": ["newsarchive.spiders"]})).load(source)
+
+
+@pytest.mark.parametrize("case", fixture_cases("article"), ids=str)
+def test_article_record(case: FixtureCase, replay_crawl) -> None:
+    _, _, records = replay_crawl(case.source)
+    expected = case.expected
+    found = [r for r in records if r["id"] == expected["id"]]
+    assert len(found) == 1, f"{expected['id']} archived {len(found)} times by the replay crawl"
+    record = found[0]
+    assert schema_errors(record) == []
+    actual = without_crawl_time(record)
+    for field in expected:
+        assert actual.get(field) == expected[field], f"{case}: field {field!r}"
+    assert set(actual) == set(expected), "the record has fields the expected output does not name"
+
+
+@pytest.mark.parametrize("source", sources())
+def test_crawl_archives_every_fixture_article_once(source: str, replay_crawl) -> None:
+    _, stats, records = replay_crawl(source)
+    counts = Counter(r["id"] for r in records)
+    assert [i for i, n in counts.items() if n > 1] == []
+    expected_ids = {c.expected["id"] for c in fixture_cases("article") if c.source == source}
+    assert set(counts) == expected_ids
+    assert stats["newsarchive/archived"] == len(expected_ids)
+    assert stats.get("log_count/ERROR", 0) == 0
+    for record in records:
+        assert record["crawled_at"].endswith("Z")
+
+
+@pytest.mark.parametrize("case", fixture_cases("list"), ids=str)
+def test_list_page(case: FixtureCase) -> None:
+    spider = spider_class(case.source)()
+    meta = read_case(case.path)
+    response = build_response(Request(meta.url), meta.status, meta.headers, meta.body())
+    assert isinstance(response, HtmlResponse)
+    page = spider.read_list(response)
+    assert {"article_urls": page.article_urls, "next_pages": page.next_pages} == case.expected
