@@ -48,6 +48,8 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED_ANNOTATION = re.compile(
     rf"[(（]\s*(?=[{_PINYIN_LETTERS} ]*[{_TONED}])[{_PINYIN_LETTERS}]{{1,7}}(?:\s+[{_PINYIN_LETTERS}]{{1,7}})*\s*[)）]"
 )
+# Copies that lost the annotated character and its "(" keep "?qǐng)": still an annotation.
+_MANGLED_ANNOTATION = re.compile(rf"(?<=\?)[{_PINYIN_LETTERS}]{{0,6}}[{_TONED}][{_PINYIN_LETTERS}]{{0,6}}[)）]")
 # Neutral-tone syllables carry no mark; strip only these few, and only right after a character.
 _NEUTRAL_ANNOTATION = re.compile(
     rf"(?<=[{_CJK}])[(（](?:de|le|ne|ma|ba|me|men|zi|zhe|guo|shang|xia|li|tou|la|ya|wa|na)[)）]"
@@ -61,10 +63,13 @@ def strip_pinyin(text: str) -> str:
     '康巴傳媒網 本網訊 我們'
     >>> strip_pinyin("新冠肺炎(COVID-19) 方案(a) 第(1)条")
     '新冠肺炎(COVID-19) 方案(a) 第(1)条'
+    >>> strip_pinyin("甘孜日?qǐng)?bào)")
+    '甘孜日??'
     """
-    if "(" not in text and "（" not in text:
+    if ")" not in text and "）" not in text:
         return text
-    return _NEUTRAL_ANNOTATION.sub("", _TONED_ANNOTATION.sub("", text))
+    text = _NEUTRAL_ANNOTATION.sub("", _TONED_ANNOTATION.sub("", text))
+    return _MANGLED_ANNOTATION.sub("", text) if "?" in text else text
 
 
 def clean_text(text: str) -> str:
@@ -157,17 +162,21 @@ def clean_origin(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    value = _BOOK_MARKS.sub("", _SOURCE_LABEL.sub("", normalize_space(text))).strip(" :：")
+    value = _BOOK_MARKS.sub("", _SOURCE_LABEL.sub("", clean_text(text))).strip(" :：")
     return value or None
 
 
 BYLINE_MARKS = "■◎□▉●▲★◆"
 _MARKS = re.compile(f"[{BYLINE_MARKS}]")
+# Role words in simplified and traditional script (copies of articles circulate in both).
 _ROLE = re.compile(
-    r"\S*?(?:见习记者|实习记者|特约记者|首席记者|记者|通讯员|实习生|摄影|摄像|制图|编译|整理|撰文|报道员)\s*[:：]?"
+    r"\S*?(?:见习记者|見習記者|实习记者|實習記者|特约记者|特約記者|首席记者|首席記者|记者|記者|通讯员|通訊員"
+    r"|实习生|實習生|摄影|攝影|摄像|攝像|制图|製圖|编译|編譯|整理|撰文|报道员|報道員)\s*[:：]?"
 )
-_WORK = re.compile(r"(?:文\s*/\s*图|图\s*/\s*文|文\s*/\s*摄|[(（]?\s*(?:文|图|摄)\s*[)）]?)(?=\s|$)")
-_ORG = re.compile(r"(?:网|报|社|台|中心|APP|app|媒体|新闻|频道|部|局|站|办|县|州|市|区|镇|乡|村)$")
+_WORK = re.compile(r"(?:[文圖图]\s*/\s*[图圖文摄攝]|[(（]?\s*(?:文|图|圖|摄|攝)\s*[)）]?)(?=\s|$)")
+_ORG = re.compile(
+    r"(?:网|網|报|報|社|台|臺|中心|APP|app|媒体|媒體|新闻|新聞|频道|頻道|部|局|站|办|辦|县|縣|州|市|区|區|镇|鎮|乡|鄉|村)$"
+)
 _NAME = re.compile(r"[\u4e00-\u9fff·•・]{2,6}")
 _SPLIT = re.compile(r"[\s,，、;；/]+")
 
@@ -175,13 +184,19 @@ _SPLIT = re.compile(r"[\s,，、;；/]+")
 class Byline(NamedTuple):
     names: list[str]
     marked: bool  # a role word or a byline mark was present (not just bare names)
+    outlet: bool = False  # an outlet or unit was named beside the people (县融媒体中心 郑雪静)
+
+    @property
+    def bare(self) -> bool:
+        """Only names, nothing saying they are reporters: a byline only where the layout says so."""
+        return not (self.marked or self.outlet)
 
 
 def read_byline(text: str) -> Byline | None:
     """Read a byline; None when the text is not one (a sentence, a place, a sub-head).
 
     >>> read_byline("记者:黄鹭 邹乃硕")
-    Byline(names=['黄鹭', '邹乃硕'], marked=True)
+    Byline(names=['黄鹭', '邹乃硕'], marked=True, outlet=False)
     >>> read_byline("中国吉林网 吉刻APP记者 栾喜良").names
     ['栾喜良']
     >>> read_byline("吉刻APP记者 王昕 制图 赵一妍").names
@@ -189,11 +204,13 @@ def read_byline(text: str) -> Byline | None:
     >>> read_byline("■见习记者 刘小兵 文/图").names
     ['刘小兵']
     >>> read_byline("县融媒体中心 郑雪静")
-    Byline(names=['郑雪静'], marked=False)
+    Byline(names=['郑雪静'], marked=False, outlet=True)
     >>> read_byline("李继伟 易小燕").names
     ['李继伟', '易小燕']
     >>> read_byline("九龙县") is None, read_byline("原因何在?") is None
     (True, True)
+    >>> read_byline("記者 楊杰 文/圖").names
+    ['楊杰']
     """
     text = normalize_space(text)
     if not text or len(text) > 40:
@@ -203,17 +220,19 @@ def read_byline(text: str) -> Byline | None:
     text, roles = _ROLE.subn(" ", text)
     text = _WORK.sub(" ", text)
     names: list[str] = []
+    outlet = False
     for token in _SPLIT.split(text):
         if not token:
             continue
         if _ORG.search(token) and len(token) > 2:
-            continue  # an outlet or a place (中国吉林网, 县融媒体中心, 九龙县)
+            outlet = True  # an outlet or a place (中国吉林网, 县融媒体中心, 九龙县)
+            continue
         if not _NAME.fullmatch(token):
             return None  # punctuation, digits, latin: a sentence, not a byline
         names.append(token)
     if not names:
         return None
-    return Byline(names, marked or roles > 0)
+    return Byline(names, marked or roles > 0, outlet)
 
 
 _DATELINE = re.compile(
@@ -255,7 +274,7 @@ def read_dateline(text: str) -> Dateline | None:
 # --- editors -----------------------------------------------------------------------------------
 
 _EDITOR = re.compile(
-    r"(?:责任编辑|责编|编辑|审核|校对)\s*[:：]\s*(?P<names>[^:：|｜]{1,30}?)\s*(?=$|[|｜]|\S+\s*[:：])"
+    r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)\s*[:：]\s*(?P<names>[^:：|｜]{1,30}?)\s*(?=$|[|｜]|\S+\s*[:：])"
 )
 
 
@@ -269,7 +288,7 @@ def read_editors(text: str) -> list[str]:
     """
     found: list[str] = []
     for m in _EDITOR.finditer(normalize_space(text)):
-        if m.group(0).startswith(("审核", "校对")):
+        if m.group(0).startswith(("审核", "審核", "校对", "校對")):
             continue
         found += [t for t in _SPLIT.split(m["names"]) if _NAME.fullmatch(t)]
     return unique(found)

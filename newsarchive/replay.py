@@ -135,8 +135,10 @@ class ReplayAddon:
         if not settings.get("REPLAY_DIR"):
             return
         handler = "newsarchive.replay.ReplayDownloadHandler"
+        # "project" priority: these replace settings.py's live-crawl values, while -s still wins.
         settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"), "http": handler,
-                                           "https": handler}, priority="addon")
+                                           "https": handler}, priority="project")
         # Nothing is fetched from the network, so there is nothing to be polite to.
-        settings.set("AUTOTHROTTLE_ENABLED", False, priority="addon")
-        settings.set("DOWNLOAD_DELAY", 0, priority="addon")
+        settings.set("AUTOTHROTTLE_ENABLED", False, priority="project")
+        settings.set("DOWNLOAD_DELAY", 0, priority="project")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="project")

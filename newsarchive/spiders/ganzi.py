@@ -1,0 +1,194 @@
+"""康巴传媒网 (kbcmw.com): the Ganzi portal's URL rules, list reading and article loader."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from itemloaders.processors import MapCompose
+from lxml.html import HtmlElement
+from scrapy.http import TextResponse
+
+from newsarchive.extract import Block, blocks, element_with_text, first, largest_text_block, text_of
+from newsarchive.items import Article
+from newsarchive.loaders import ArticleLoader
+from newsarchive.processors import (
+    BYLINE_MARKS,
+    chrome_phrase,
+    clean_text,
+    normalize_space,
+    parse_published,
+    read_breadcrumbs,
+    read_byline,
+    unique,
+)
+from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider
+
+_TITLE_SUFFIX = re.compile(r"\s*[-_|]\s*康巴传媒网\s*$")
+
+
+class GanziLoader(ArticleLoader):
+    title_in = MapCompose(clean_text, lambda t: _TITLE_SUFFIX.sub("", t))
+
+
+_HOST = re.compile(r"^(?:www\.)?kbcmw\.com$")
+_ARTICLE = re.compile(r"^/html/(?P<dirs>(?:[a-z]{1,12}/){1,4})(?P<id>\d{1,9})\.html$")
+_LIST = re.compile(r"^/html/(?P<dirs>(?:[a-z]{1,12}/){1,4})(?:index(?:_(?P<n>\d{1,5}))?\.html)?$")
+_SENTENCE_END = "。！？!?”」』…"
+# A byline printed at the end of the last paragraph, after the closing sentence and some spaces.
+_TRAILING = re.compile(rf"^(?P<text>.*[{_SENTENCE_END}])\s+(?P<byline>[^{_SENTENCE_END}]{{2,30}})$")
+_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
+
+
+def _cls(name: str) -> str:
+    return _CLASS.format(name)
+
+
+def _dirs(path: str) -> str:
+    """Column directories with a doubled column collapsed: ``xw/dzyw/dzyw/`` -> ``xw/dzyw/``."""
+    parts = [p for p in path.split("/") if p]
+    kept = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
+    return "".join(f"{p}/" for p in kept)
+
+
+class GanziSpider(PortalSpider):
+    name = "ganzi"
+    site = "康巴传媒网"
+    allowed_domains = ("www.kbcmw.com",)  # type: ignore[assignment]
+    loader_class = GanziLoader
+    default_start_urls = (
+        "http://www.kbcmw.com/html/xw/dzyw/",  # 党政要闻
+        "http://www.kbcmw.com/html/xw/jjgz/",  # 聚焦甘孜
+        "http://www.kbcmw.com/html/xw/gxdt/",  # 各县动态
+        "http://www.kbcmw.com/html/xw/shms/",  # 社会民生
+        "http://www.kbcmw.com/html/wh/xkbrw/",  # 康巴人文
+    )
+
+    title_xpaths = (f"//div[{_cls('article_title')}]/h3", f"//div[{_cls('article_title')}]/h1", "//h1")
+    date_xpaths = (f"//div[{_cls('article_title')}]/p",)
+    crumb_xpaths = (f"//div[{_cls('position')}]",)
+    body_xpaths = (f"//div[{_cls('article_content')}]",)
+
+    # --- URLs ---------------------------------------------------------------------------------
+
+    def article_ref(self, url: str) -> ArticleRef | None:
+        parts = urlsplit(url)
+        m = _ARTICLE.match(parts.path)
+        if parts.scheme not in ("http", "https") or not _HOST.match(parts.hostname or "") or m is None:
+            return None
+        return ArticleRef(m["id"], f"http://www.kbcmw.com/html/{_dirs(m['dirs'])}{m['id']}.html")
+
+    def list_url(self, url: str) -> str | None:
+        parts = urlsplit(url)
+        m = _LIST.match(parts.path)
+        if parts.scheme not in ("http", "https") or not _HOST.match(parts.hostname or "") or m is None:
+            return None
+        page = f"index_{m['n']}.html" if m["n"] and m["n"] != "0" else ""
+        return f"http://www.kbcmw.com/html/{_dirs(m['dirs'])}{page}"
+
+    def read_list(self, response: TextResponse) -> ListPage:
+        articles: dict[str, str] = {}
+        for href in response.xpath("//body//a/@href").getall():
+            ref = self.article_ref(urljoin(response.url, href.strip()))
+            if ref is not None:
+                articles.setdefault(ref.article_id, ref.url)
+        own = self.list_url(response.url)
+        nexts = [self.list_url(urljoin(response.url, h.strip()))
+                 for h in response.xpath("//a[normalize-space(.)='下一页']/@href").getall()]
+        return ListPage(list(articles.values()), unique(n for n in nexts if n and n != own))
+
+    def related_articles(self, response: TextResponse) -> list[str]:
+        found = []
+        for node in response.xpath("//body//*[text()[contains(., '上一篇') or contains(., '下一篇')]]"):
+            found += node.xpath(".//a/@href | following-sibling::a[1]/@href").getall()
+        return [urljoin(response.url, h.strip()) for h in found]
+
+    # --- article pages ------------------------------------------------------------------------
+
+    def extract(self, response: TextResponse) -> Article:
+        root: HtmlElement = response.selector.root
+        loader = self.loader(response)
+        title_el = first(root, self.title_xpaths)
+        title = text_of(title_el) if title_el is not None else ""
+        if not clean_text(title):
+            title = " ".join(response.xpath("//title//text()").getall())
+        loader.add_value("title", title)
+
+        crumbs_el = first(root, self.crumb_xpaths)
+        if crumbs_el is None:
+            crumbs_el = element_with_text(root, "位置")
+        crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
+        loader.add_value("breadcrumbs", crumbs)
+        loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
+
+        # The source-and-date line: "甘孜日报    2020年02月02日"; the outlet is what precedes the date.
+        date_el = first(root, self.date_xpaths)
+        lines = [text_of(date_el)] if date_el is not None else []
+        if title_el is not None:
+            lines += [str(t) for t in title_el.xpath("following::text()[normalize-space()][position() <= 6]")]
+        for line in lines:
+            line = normalize_space(line)
+            published = parse_published(line)
+            if published:
+                loader.add_value("published_date", published.date)
+                loader.add_value("published_at", published.at)
+                loader.add_value("published_raw", published.raw)
+                loader.add_value("origin", line[: line.find(published.raw)])
+                break
+
+        body = first(root, self.body_xpaths)
+        if body is None:
+            body = largest_text_block(root)
+        if body is not None:
+            self._read_body(list(blocks(body)), response, loader)
+        return loader.load_item()
+
+    def _read_body(self, parts: list[Block], response: TextResponse, loader: ArticleLoader) -> None:
+        head = True  # before the first body paragraph: subtitles, pictures, captions, top bylines
+        uncaptioned: list[dict[str, str | None]] = []
+        seen_image = False
+        for i, block in enumerate(parts):
+            if block.image is not None:
+                image: dict[str, str | None] = {"url": urljoin(response.url, block.image), "caption": None}
+                loader.add_value("images", image)
+                uncaptioned.append(loader.get_collected_values("images")[-1])
+                seen_image = True
+                continue
+            text = block.text
+            if uncaptioned and block.centred and len(text) <= 120:
+                uncaptioned.pop(0)["caption"] = text
+                continue
+            uncaptioned.clear()
+            if chrome_phrase(text):
+                continue
+            if head and (text.startswith("——") or text.endswith("——") or (block.centred and block.strong
+                                                                           and not seen_image)):
+                loader.add_value("subtitle", text)
+                continue
+            byline = read_byline(text)
+            if byline is not None and (not byline.bare or self._bare_byline_here(text, parts, i)):
+                loader.add_value("authors", byline.names)
+                continue
+            trailing = _TRAILING.match(text)
+            if trailing:
+                tail = read_byline(trailing["byline"])
+                if tail is not None:
+                    loader.add_value("authors", tail.names)
+                    text = trailing["text"]
+            head = False
+            loader.add_value("body", text)
+
+    @staticmethod
+    def _bare_byline_here(text: str, parts: list[Block], i: int) -> bool:
+        """Bare names are a byline at the end of the article or of a round-up county section.
+
+        They must follow body text and be followed by nothing, by a sub-head (a short line with no
+        closing punctuation, like 道孚县) or by the next report's 本网讯.
+        """
+        if i == 0 or text[0] in BYLINE_MARKS:
+            return False
+        following = next((p for p in parts[i + 1:] if not p.image and not chrome_phrase(p.text)), None)
+        if following is None:
+            return True
+        nxt = following.text
+        return nxt.startswith("本网讯") or (len(nxt) <= 15 and nxt[-1] not in _SENTENCE_END + "。,，:：")
