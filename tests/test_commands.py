@@ -1,0 +1,56 @@
+"""Scrapy's own commands and the project's commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from helpers import FIXTURES, ROOT, scrapy_cmd
+from loopback import serve
+
+
+def test_scrapy_list() -> None:
+    assert scrapy_cmd("list").stdout.split() == ["ganzi", "jilin"]
+
+
+def test_scrapy_parse_in_replay_mode() -> None:
+    url = "https://news.cnjiwang.com/jwyc/201902/2823600.html"
+    proc = scrapy_cmd("parse", "--spider", "jilin", "-c", "parse_article", "-s", f"REPLAY_DIR={FIXTURES}",
+                      "--nolog", url)
+    assert "吉林喜事连连 央媒纷纷“打卡”报道" in proc.stdout
+    assert "jilin:2823600" in proc.stdout
+
+
+def test_scrapy_shell_in_replay_mode() -> None:
+    url = "http://www.kbcmw.com/html/xw/dzyw/58225.html"
+    code = "f\"{response.status} {response.css('div.article_title h3::text').get()}\""
+    proc = scrapy_cmd("shell", "-s", f"REPLAY_DIR={FIXTURES}", "--nolog", "-c", code, url)
+    assert proc.stdout.strip() == "200 切实增强紧迫感和责任感 全力阻断疫情扩散蔓延"
+
+
+def test_savefixture_records_bytes_as_sent(tmp_path: Path) -> None:
+    html = '<html><head><meta charset="gb2312"></head><body><h3>张喆</h3></body></html>'.encode("gbk")
+    raw = gzip.compress(html)
+    routes = {"/html/xw/dzyw/": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip", "ETag": '"e1"'}, raw)}
+    with serve(routes) as (base, requested):
+        proc = scrapy_cmd("savefixture", "-d", str(tmp_path), "--source", "ganzi", "--name", "list-dzyw",
+                          f"{base}/html/xw/dzyw/", "-s", "LOG_LEVEL=WARNING")
+    assert "Recorded" in proc.stdout
+    case = tmp_path / "ganzi" / "list-dzyw"
+    assert (case / "response.body").read_bytes() == raw  # still compressed: what the server sent
+    meta = json.loads((case / "response.json").read_text(encoding="utf-8"))
+    assert meta["url"] == f"{base}/html/xw/dzyw/" and meta["status"] == 200
+    assert meta["headers"]["Content-Encoding"] == ["gzip"] and meta["headers"]["Etag"] == ['"e1"']
+    assert "/html/xw/dzyw/" in requested
+
+
+def test_savefixture_names_the_case_from_the_url(tmp_path: Path) -> None:
+    routes = {"/jwyc/201902/2823600.html": (200, {"Content-Type": "text/html"}, b"<html></html>")}
+    with serve(routes) as (base, _):
+        proc = scrapy_cmd("savefixture", "-d", str(tmp_path), "--source", "jilin",
+                          f"{base}/jwyc/201902/2823600.html", "-s", "LOG_LEVEL=WARNING", check=False)
+    # A loopback URL is claimed by no spider, so the name must be given: a clear usage error.
+    assert proc.returncode == 2 and "--name" in proc.stderr
+    assert not any(tmp_path.iterdir())
+    assert ROOT.exists()
