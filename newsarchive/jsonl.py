@@ -69,7 +69,42 @@ class AppendOnlyFile:
         if self.fsync:
             os.fsync(self.fd)
 
+    def size(self) -> int:
+        """The file's length: with O_APPEND the offset sits at the end after every write."""
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
+
     def close(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
+
+
+class DailyFiles:
+    """Append-only JSONL files under one directory, one per crawl day, opened on first use.
+
+    ``worker`` (issue: several crawler processes) adds a suffix so workers never share a file.
+    """
+
+    def __init__(self, directory: Path, worker: str = "", fsync: bool = False) -> None:
+        self.directory = directory
+        self.worker = worker
+        self.fsync = fsync
+        self.files: dict[Path, AppendOnlyFile] = {}
+
+    def path_for(self, day: str) -> Path:
+        suffix = f".{self.worker}" if self.worker else ""
+        return self.directory / f"{day}{suffix}.jsonl"
+
+    def append(self, day: str, record: dict[str, Any]) -> tuple[Path, int]:
+        """Append one record; return the file and its length after the line."""
+        path = self.path_for(day)
+        handle = self.files.get(path)
+        if handle is None:
+            handle = self.files[path] = AppendOnlyFile(path, fsync=self.fsync)
+        handle.append(dump_line(record))
+        return path, handle.size()
+
+    def close(self) -> None:
+        for handle in self.files.values():
+            handle.close()
+        self.files.clear()

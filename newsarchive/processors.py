@@ -353,41 +353,45 @@ def detect_script(text: str) -> str:
 
 # --- page chrome -------------------------------------------------------------------------------
 
-# Phrases that only page chrome prints (disclaimers, tickers, related lists, footers). A body line
-# holding one is dropped by the loaders and a body still holding one is rejected by validation.
+# Phrases that only page chrome prints (disclaimers, slogans, pagers, breadcrumbs). A body still
+# holding one is rejected by validation: the loader missed a piece of chrome.
 CHROME_PHRASES = (
     "免责声明",
     "报料电话",
     "猜你喜欢",
     "尽在吉网公众平台",
     "有思想 / 有温度 / 有品质",
-    "滚动新闻",
     "上一篇:",
     "上一篇：",
     "下一篇:",
     "下一篇：",
-    "最新消息",
-    "相关新闻",
-    "相关阅读",
-    "分享到:",
-    "分享到：",
-    "版权所有",
     "您当前的位置",
     "您所在的位置",
-    "您的位置",
+    "您的位置:",
 )
+# Lines starting with these are chrome too, though the words can occur inside real sentences.
+CHROME_LINE_STARTS = (*CHROME_PHRASES, "最新消息", "相关新闻", "相关阅读", "分享到", "版权所有", "滚动新闻", "责任编辑")
 
 
 def chrome_phrase(text: str) -> str | None:
     """The first chrome phrase ``text`` contains, or None.
 
-    >>> chrome_phrase("免责声明:本网站所有信息仅供参考"), chrome_phrase("今天,省委书记")
+    >>> chrome_phrase("免责声明:本网站所有信息仅供参考"), chrome_phrase("召开相关新闻发布会")
     ('免责声明', None)
     """
     for phrase in CHROME_PHRASES:
         if phrase in text:
             return phrase
     return None
+
+
+def is_chrome_line(text: str) -> bool:
+    """A body line that is page chrome and no part of the article.
+
+    >>> is_chrome_line("最新消息"), is_chrome_line("会议通报了最新消息。")
+    (True, False)
+    """
+    return text.startswith(CHROME_LINE_STARTS)
 
 
 _CRUMB_LABEL = re.compile(r"^.*?(?:您当前的位置|您所在的位置|您的位置|当前位置|所在位置)\s*[:：]?\s*")

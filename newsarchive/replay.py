@@ -105,6 +105,16 @@ def build_response(request: Request, status: int, headers: dict[str, list[str]],
                flags=["replay"])
 
 
+def not_modified(request: Request, headers: dict[str, list[str]]) -> bool:
+    """Whether a server holding this case would answer the conditional request with 304."""
+    lower = {k.lower(): v[0] for k, v in headers.items() if v}
+    etag = request.headers.get(b"If-None-Match")
+    if etag is not None:
+        return "etag" in lower and etag.decode("latin-1") == lower["etag"]
+    since = request.headers.get(b"If-Modified-Since")
+    return since is not None and "last-modified" in lower and since.decode("latin-1") == lower["last-modified"]
+
+
 class ReplayDownloadHandler(BaseDownloadHandler):
     """Answers http(s) requests from the cases under ``REPLAY_DIR``."""
 
@@ -125,6 +135,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             return build_response(request, 404, {"Content-Type": ["text/html"]}, b"")
         if stats is not None:
             stats.inc_value("newsarchive/replay/hit")
+        if case.status == 200 and not_modified(request, case.headers):
+            return build_response(request, 304, {k: v for k, v in case.headers.items()
+                                                 if k.lower() in ("etag", "last-modified")}, b"")
         return build_response(request, case.status, case.headers, case.body())
 
 

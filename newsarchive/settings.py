@@ -12,8 +12,22 @@ ADD_SIMPLIFIED = False  # zh-Hant records also carry title_simplified / body_sim
 ARCHIVE_FSYNC = False  # fsync each JSONL line (power-loss safety; a killed process loses nothing either way)
 
 ITEM_PIPELINES = {
+    "newsarchive.pipelines.validate.ValidatePipeline": 300,
+    "newsarchive.pipelines.dedupe.DedupePipeline": 400,
     "newsarchive.pipelines.store.JsonLinesStore": 800,
 }
+DOWNLOADER_MIDDLEWARES = {
+    "newsarchive.conditional.ConditionalRequestsMiddleware": 560,
+}
+LOG_FORMATTER = "newsarchive.logformatter.ArchiveLogFormatter"
+
+# --- incremental runs and validation -----------------------------------------------------------
+INCREMENTAL = True  # skip archived articles before download and stop paging at known articles
+INCREMENTAL_DEPTH = 1  # list pages in a row showing nothing new before pagination stops
+VALIDATE_MIN_BODY_CHARS = 20
+VALIDATE_MIN_TITLE_CHARS = 2
+VALIDATE_MAX_TITLE_CHARS = 200
+WORKER_ID = ""  # set per process when several write into one archive (file names carry it)
 ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,
 }

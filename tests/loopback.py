@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,12 +12,12 @@ Route = tuple[int, dict[str, str], bytes] | Callable[[BaseHTTPRequestHandler], N
 
 
 @contextmanager
-def serve(routes: dict[str, Route]) -> Iterator[tuple[str, list[str]]]:
+def serve(routes: Mapping[str, Route]) -> Iterator[tuple[str, list[str]]]:
     """Serve ``routes`` on a free loopback port; yields (base URL, list of requested paths)."""
     requested: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             requested.append(self.path)
             route = routes.get(self.path)
             if route is None:

@@ -7,7 +7,7 @@ import re
 from argparse import ArgumentParser, Namespace
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import scrapy
@@ -95,7 +95,9 @@ class Command(ScrapyCommand):
 
         class Recorder(scrapy.Spider):
             name = "savefixture"
-            custom_settings = {"DOWNLOADER_MIDDLEWARES": {"newsarchive.commands.savefixture.RawCapture": 990}}
+            custom_settings: ClassVar[dict[str, Any]] = {
+                "DOWNLOADER_MIDDLEWARES": {"newsarchive.commands.savefixture.RawCapture": 990}
+            }
 
             async def start(self) -> AsyncIterator[Any]:
                 yield Request(url, callback=self.keep, errback=self.failed, dont_filter=True,

@@ -16,6 +16,7 @@ from scrapy.http import Response, TextResponse
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import content_hash, detect_script, to_simplified, unique
+from newsarchive.state import ArchiveState
 
 
 class ArticleRef(NamedTuple):
@@ -82,9 +83,10 @@ class PortalSpider(scrapy.Spider):
         for url in self.start_urls:
             ref = self.article_ref(url)
             if ref is not None:
-                yield self.article_request(ref)
+                if not self.known(ref):
+                    yield self.article_request(ref)
                 continue
-            yield scrapy.Request(self.list_url(url) or url, callback=self.parse, dont_filter=True)
+            yield self.list_request(self.list_url(url) or url, callback=self.parse, dont_filter=True)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Any page: an article page is read as one, anything else as a list page."""
@@ -102,23 +104,66 @@ class PortalSpider(scrapy.Spider):
         return None
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        response = self.text_response(response)  # type: ignore[assignment]
-        if response is None:
-            return
-        assert isinstance(response, TextResponse)
-        page = self.read_list(response)
+        state = self.state
+        if response.status == 304:  # unchanged since the last run: what it showed then still holds
+            self.count("list_unchanged")
+            page = self.remembered_list(response.url)
+        else:
+            text = self.text_response(response)
+            if text is None:
+                return
+            page = self.read_list(text)
+            if state is not None:
+                state.remember_list(response.url, {"articles": page.article_urls, "next": page.next_pages})
         self.count("list_pages")
         self.count("list_links", len(page.article_urls))
-        for url in page.article_urls:
-            ref = self.article_ref(url)
-            if ref is not None:
-                yield self.article_request(ref)
+        refs = [ref for ref in map(self.article_ref, page.article_urls) if ref is not None]
+        new = [ref for ref in refs if not self.known(ref)]
+        self.count("new_links", len(new))
+        for ref in new:
+            yield self.article_request(ref)
+        # Pagination stops after INCREMENTAL_DEPTH list pages in a row that showed nothing new, but
+        # only where an earlier run went further: a run cut short (a crash) is walked on next time.
+        streak = 0 if new else response.meta.get("known_streak", 0) + 1
         for url in page.next_pages:
-            yield scrapy.Request(url, callback=self.parse_list)
+            if (self.full or state is None or streak < self.settings.getint("INCREMENTAL_DEPTH", 1)
+                    or state.list_links(url) is None):
+                yield self.list_request(url, meta={"known_streak": streak})
+            else:
+                self.count("pagination_stopped")
+
+    def remembered_list(self, url: str) -> ListPage:
+        shown = self.state.list_links(url) if self.state is not None else None
+        if not isinstance(shown, dict):
+            return ListPage([], [])
+        return ListPage(list(shown.get("articles", [])), list(shown.get("next", [])))
+
+    def list_request(self, url: str, callback: Any = None, meta: dict[str, Any] | None = None,
+                     dont_filter: bool = False) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback or self.parse_list, dont_filter=dont_filter,
+                              meta={"list_page": True, "handle_httpstatus_list": [304], **(meta or {})})
 
     def article_request(self, ref: ArticleRef) -> scrapy.Request:
         return scrapy.Request(ref.url, callback=self.parse_article, priority=1,
-                              meta={"article_id": ref.article_id})
+                              meta={"article_id": ref.article_id, "record_id": self.record_id(ref)})
+
+    def record_id(self, ref: ArticleRef) -> str:
+        return f"{self.name}:{ref.article_id}"
+
+    @property
+    def state(self) -> ArchiveState | None:
+        crawler = getattr(self, "crawler", None)
+        if crawler is None or not crawler.settings.getbool("INCREMENTAL", True):
+            return None
+        return ArchiveState.for_crawler(crawler)
+
+    def known(self, ref: ArticleRef) -> bool:
+        """Archived (or a duplicate) in an earlier run, or rejected then and this run is not a full one."""
+        state = self.state
+        if state is None:
+            return False
+        outcome = state.outcome(self.record_id(ref))
+        return outcome in ("archived", "duplicate") or (outcome == "rejected" and not self.full)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         text = self.text_response(response)
@@ -130,10 +175,11 @@ class PortalSpider(scrapy.Spider):
             self.count("not_an_article")
             self.logger.warning("Not an article of %s: %s", self.name, response.url)
             return
+        self.count("articles_fetched")
         item = self.extract(response)
         for url in self.related_articles(response):
             related = self.article_ref(url)
-            if related is not None and related.article_id != ref.article_id:
+            if related is not None and related.article_id != ref.article_id and not self.known(related):
                 yield self.article_request(related)
         parts = [u for u in self.more_pages(response) if u != response.url]
         state = {"ref": ref, "crawled_at": now_utc(), "total": len(parts) + 1}
@@ -146,6 +192,7 @@ class PortalSpider(scrapy.Spider):
         return scrapy.Request(
             parts[0], callback=self.parse_part, errback=self.part_failed, priority=2,
             meta={"article_id": state["ref"].article_id, "article_part": True},
+            dont_filter=True,
             cb_kwargs={"item": item, "parts": parts[1:], "state": state},
         )
 
@@ -169,7 +216,7 @@ class PortalSpider(scrapy.Spider):
 
     def finish(self, item: Article, state: dict[str, Any]) -> Article:
         ref: ArticleRef = state["ref"]
-        item["id"] = f"{self.name}:{ref.article_id}"
+        item["id"] = self.record_id(ref)
         item["source"] = self.name
         item["site"] = self.site
         item["url"] = ref.url

@@ -14,8 +14,8 @@ from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     BYLINE_MARKS,
-    chrome_phrase,
     clean_text,
+    is_chrome_line,
     normalize_space,
     parse_published,
     read_breadcrumbs,
@@ -159,7 +159,7 @@ class GanziSpider(PortalSpider):
                 uncaptioned.pop(0)["caption"] = text
                 continue
             uncaptioned.clear()
-            if chrome_phrase(text):
+            if is_chrome_line(text):
                 continue
             if head and (text.startswith("——") or text.endswith("——") or (block.centred and block.strong
                                                                            and not seen_image)):
@@ -187,7 +187,7 @@ class GanziSpider(PortalSpider):
         """
         if i == 0 or text[0] in BYLINE_MARKS:
             return False
-        following = next((p for p in parts[i + 1:] if not p.image and not chrome_phrase(p.text)), None)
+        following = next((p for p in parts[i + 1:] if not p.image and not is_chrome_line(p.text)), None)
         if following is None:
             return True
         nxt = following.text

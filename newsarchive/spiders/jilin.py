@@ -13,8 +13,8 @@ from newsarchive.extract import Block, blocks, element_with_text, first, largest
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
-    chrome_phrase,
     clean_text,
+    is_chrome_line,
     normalize_space,
     parse_published,
     read_breadcrumbs,
@@ -202,7 +202,7 @@ class JilinSpider(PortalSpider):
                 expect_caption = False
                 continue
             expect_caption = False
-            if chrome_phrase(text) or "createPageHTML" in text:
+            if is_chrome_line(text) or "createPageHTML" in text:
                 continue
             if len(text) <= 40 and read_editors(text):
                 loader.add_value("editors", read_editors(text))

@@ -1,0 +1,59 @@
+"""Drops a record already archived under its id, or whose text is archived under another id.
+
+Both checks ask the archive state, so they hold within a run and across runs. A content
+duplicate under a new id (a story reposted in a second channel) is not archived again; it is
+noted as a line in ``ARCHIVE_DIR/duplicates/<day>.jsonl`` (``{"id", "duplicate_of", "url",
+"content_hash", "crawled_at"}``) and in the state, so the id is not fetched again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from newsarchive.jsonl import DailyFiles
+from newsarchive.pipelines.store import crawl_day
+from newsarchive.state import ArchiveState
+
+
+class DedupePipeline:
+    def __init__(self, archive_dir: str, state: ArchiveState, stats: StatsCollector | None, worker: str = "") -> None:
+        self.duplicates = DailyFiles(Path(archive_dir) / "duplicates", worker)
+        self.state = state
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        s = crawler.settings
+        return cls(s.get("ARCHIVE_DIR", "archive"), ArchiveState.for_crawler(crawler), crawler.stats,
+                   s.get("WORKER_ID", ""))
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        article_id, url, digest = adapter["id"], adapter["url"], adapter["content_hash"]
+        if self.state.outcome(article_id) in ("archived", "duplicate"):
+            self.count("id")
+            raise DropItem(f"Already archived: {article_id}", log_level="INFO")
+        original = self.state.archived_id_with_hash(digest)
+        if original is not None and original != article_id:
+            self.duplicates.append(crawl_day(adapter["crawled_at"]), {
+                "id": article_id, "duplicate_of": original, "url": url, "content_hash": digest,
+                "crawled_at": adapter["crawled_at"],
+            })
+            self.state.record(article_id, "duplicate", url, digest, duplicate_of=original)
+            self.count("content")
+            raise DropItem(f"Same text as {original}: {article_id} ({url})", log_level="INFO")
+        return item
+
+    def count(self, kind: str) -> None:
+        if self.stats is not None:
+            self.stats.inc_value("newsarchive/duplicate")
+            self.stats.inc_value(f"newsarchive/duplicate/{kind}")
+
+    def close_spider(self) -> None:
+        self.duplicates.close()

@@ -1,0 +1,149 @@
+"""Checks every record before it is archived; a failing one goes to ``rejects/`` with its reasons.
+
+Nothing is dropped silently: each rejection is a line in ``ARCHIVE_DIR/rejects/<day>.jsonl``
+(``{"reason", "reasons", "source", "url", "item"}``), a count under
+``newsarchive/rejected/<reason>`` and a log line, and the article is not fetched again unless a
+run walks everything (``-a full=1``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.statscollectors import StatsCollector
+
+from newsarchive.jsonl import DailyFiles
+from newsarchive.pipelines.store import ordered
+from newsarchive.processors import chrome_phrase
+from newsarchive.state import ArchiveState
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "article.schema.json"
+REQUIRED = ("id", "source", "url", "title", "published_date", "body")
+_PUBLISHED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?\+08:00$")
+# Byte sequences that only appear when text was decoded with the wrong codec.
+_MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|Ã[\u0080-\u00bf]|â€|Â[\u00a0-\u00bf]|[\ue000-\uf8ff]")
+EARLIEST = date(1995, 1, 1)
+CHINA = timezone(timedelta(hours=8))
+
+
+def _hosts_ok(url: str, hosts: tuple[str, ...]) -> bool:
+    host = urlsplit(url).hostname or ""
+    return any(host == h or host.endswith(f".{h}") for h in hosts)
+
+
+def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_body: int = 20,
+             title_bounds: tuple[int, int] = (2, 200)) -> list[str]:
+    """The reasons a record must not be archived (empty when it is fine).
+
+    >>> good = {"id": "jilin:1", "source": "jilin", "url": "https://news.cnjiwang.com/a/202002/1.html",
+    ...         "title": "标题", "published_date": "2020-02-07", "published_at": None, "body": "正文" * 20,
+    ...         "images": []}
+    >>> problems(good, ("cnjiwang.com",), date(2026, 1, 1))
+    []
+    >>> problems({**good, "published_date": "2027-01-01", "body": "短"}, ("cnjiwang.com",), date(2026, 1, 1))
+    ['short_body', 'future_date']
+    """
+    reasons = [f"missing_{f}" for f in REQUIRED if not record.get(f)]
+    body = record.get("body") or ""
+    title = record.get("title") or ""
+    if body and len(body) < min_body:
+        reasons.append("short_body")
+    url = record.get("url") or ""
+    if url and not re.match(r"^https?://[^/\s]+/", url):
+        reasons.append("bad_url")
+    elif url and hosts and not _hosts_ok(url, hosts):
+        reasons.append("offsite_url")
+    for image in record.get("images") or []:
+        if not re.match(r"^https?://[^/\s]+/\S*$", str(image.get("url") or "")):
+            reasons.append("bad_image_url")
+            break
+    published_at = record.get("published_at")
+    if published_at is not None and not _PUBLISHED_AT.match(str(published_at)):
+        reasons.append("bad_published_at")
+    published = record.get("published_date")
+    if published:
+        try:
+            day = date.fromisoformat(str(published))
+        except ValueError:
+            reasons.append("bad_published_date")
+        else:
+            if day > today + timedelta(days=1):
+                reasons.append("future_date")
+            elif day < EARLIEST:
+                reasons.append("ancient_date")
+    if title and not title_bounds[0] <= len(title) <= title_bounds[1]:
+        reasons.append("title_length")
+    text = f"{title}\n{body}"
+    if "\ufffd" in text:
+        reasons.append("replacement_char")
+    elif _MOJIBAKE.search(text):
+        reasons.append("mojibake")
+    if body and chrome_phrase(body):
+        reasons.append("chrome_in_body")
+    return reasons
+
+
+class ValidatePipeline:
+    """Rejects records that are incomplete, malformed or implausible."""
+
+    def __init__(self, archive_dir: str, state: ArchiveState, stats: StatsCollector | None, crawler: Crawler,
+                 min_body: int, title_bounds: tuple[int, int], worker: str = "") -> None:
+        self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
+        self.state = state
+        self.stats = stats
+        self.crawler = crawler
+        self.min_body = min_body
+        self.title_bounds = title_bounds
+        self.validator: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
+        s = crawler.settings
+        return cls(s.get("ARCHIVE_DIR", "archive"), ArchiveState.for_crawler(crawler), crawler.stats, crawler,
+                   s.getint("VALIDATE_MIN_BODY_CHARS", 20),
+                   (s.getint("VALIDATE_MIN_TITLE_CHARS", 2), s.getint("VALIDATE_MAX_TITLE_CHARS", 200)),
+                   s.get("WORKER_ID", ""))
+
+    def open_spider(self) -> None:
+        import jsonschema
+
+        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        self.validator = jsonschema.Draft202012Validator(schema)
+
+    def process_item(self, item: Any) -> Any:
+        record = ordered(item)
+        spider = self.crawler.spider
+        hosts = tuple(getattr(spider, "allowed_domains", None) or ())
+        today = datetime.now(CHINA).date()  # dates are printed in China time
+        reasons = problems(record, hosts, today, self.min_body, self.title_bounds)
+        if not reasons and self.validator is not None:
+            errors = list(self.validator.iter_errors(record))
+            if errors:
+                reasons.append("schema")
+                record.setdefault("_schema_errors", [f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors])
+        if not reasons:
+            return item
+        self.reject(record, reasons)
+        raise DropItem(f"Rejected ({', '.join(reasons)}): {record.get('url')}", log_level="WARNING")
+
+    def reject(self, record: dict[str, Any], reasons: list[str]) -> None:
+        day = datetime.now(UTC).date().isoformat()
+        self.rejects.append(day, {"reason": reasons[0], "reasons": reasons, "source": record.get("source"),
+                                  "url": record.get("url"), "item": record})
+        if record.get("id") and record.get("url"):
+            self.state.record(str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"),
+                              reason=",".join(reasons))
+        if self.stats is not None:
+            self.stats.inc_value("newsarchive/rejected")
+            for reason in reasons:
+                self.stats.inc_value(f"newsarchive/rejected/{reason}")
+
+    def close_spider(self) -> None:
+        self.rejects.close()

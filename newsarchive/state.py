@@ -1,0 +1,176 @@
+"""What the archive has seen, across runs: ``ARCHIVE_DIR/state.sqlite3`` (SQLite, WAL).
+
+Every lookup is by key, so memory stays flat however large the archive grows. A record counts as
+archived only once its JSONL line is written: the line first, then the state row together with
+the file's new committed length, in one transaction. On open, lines past a file's committed
+length (a crash between the two steps) are read back into the state, so the state and the JSONL
+files always agree and no article is archived twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from newsarchive.jsonl import repair_tail
+
+logger = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,          -- <source>:<site article id>
+    outcome TEXT NOT NULL,        -- archived | duplicate | rejected
+    url TEXT NOT NULL,
+    content_hash TEXT,
+    duplicate_of TEXT,            -- for outcome duplicate: the archived id with the same content
+    reason TEXT,                  -- for outcome rejected
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles(content_hash) WHERE outcome = 'archived';
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, committed INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS fetched (
+    url TEXT PRIMARY KEY, status INTEGER NOT NULL, etag TEXT, last_modified TEXT, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lists (url TEXT PRIMARY KEY, links TEXT NOT NULL, at TEXT NOT NULL);
+"""
+
+KNOWN = ("archived", "duplicate", "rejected")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class ArchiveState:
+    """The SQLite state of one archive directory."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL: a committed row survives a killed process; only a power cut can lose the last ones,
+        # and recovery from the JSONL files puts those back.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self.db.executescript(SCHEMA)
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> ArchiveState:
+        """The crawler's one state object, shared by its middlewares and pipelines."""
+        state = getattr(crawler, "_newsarchive_state", None)
+        if state is None:
+            state = cls(Path(crawler.settings.get("ARCHIVE_DIR", "archive")) / "state.sqlite3")
+            crawler._newsarchive_state = state  # type: ignore[attr-defined]
+        return state
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- articles -----------------------------------------------------------------------------
+
+    def outcome(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT outcome FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def archived_id_with_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute("SELECT id FROM articles WHERE content_hash = ? AND outcome = 'archived' LIMIT 1",
+                              (content_hash,)).fetchone()
+        return row[0] if row else None
+
+    def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
+               duplicate_of: str | None = None, reason: str | None = None,
+               file: tuple[Path, int] | None = None) -> None:
+        """Note an article's outcome; with ``file``, also the file's new committed length, atomically."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(
+                "INSERT INTO articles (id, outcome, url, content_hash, duplicate_of, reason, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET outcome = excluded.outcome, "
+                "url = excluded.url, content_hash = excluded.content_hash, duplicate_of = excluded.duplicate_of, "
+                "reason = excluded.reason, at = excluded.at "
+                "WHERE articles.outcome != 'archived'",
+                (article_id, outcome, url, content_hash, duplicate_of, reason, _now()),
+            )
+            if file is not None:
+                self._commit_file(*file)
+
+    def count(self, outcome: str = "archived") -> int:
+        return int(self.db.execute("SELECT count(*) FROM articles WHERE outcome = ?", (outcome,)).fetchone()[0])
+
+    # --- JSONL files ----------------------------------------------------------------------------
+
+    def _commit_file(self, path: Path, length: int) -> None:
+        self.db.execute("INSERT INTO files (path, committed) VALUES (?, ?) "
+                        "ON CONFLICT(path) DO UPDATE SET committed = excluded.committed", (str(path), length))
+
+    def committed(self, path: Path) -> int:
+        row = self.db.execute("SELECT committed FROM files WHERE path = ?", (str(path),)).fetchone()
+        return int(row[0]) if row else 0
+
+    def recover(self, files: Iterable[Path]) -> int:
+        """Register records written after the state last heard of them; return how many."""
+        recovered = 0
+        for path in files:
+            repair_tail(path)
+            size = path.stat().st_size
+            start = self.committed(path)
+            if size <= start:
+                continue
+            with path.open("rb") as fh:
+                fh.seek(start)
+                tail = fh.read()
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                for line in tail.splitlines():
+                    record = json.loads(line)
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO articles (id, outcome, url, content_hash, at) "
+                        "VALUES (?, 'archived', ?, ?, ?)",
+                        (record["id"], record["url"], record.get("content_hash"), _now()),
+                    )
+                    recovered += 1
+                self._commit_file(path, size)
+            logger.warning("Recovered %d record(s) of %s that the state had not registered", recovered, path)
+        return recovered
+
+    # --- fetched URLs and list pages ------------------------------------------------------------
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        row = self.db.execute("SELECT etag, last_modified FROM fetched WHERE url = ? AND status = 200",
+                              (url,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None:
+        if status == 304:
+            self.db.execute("UPDATE fetched SET at = ? WHERE url = ?", (_now(), url))
+            return
+        self.db.execute(
+            "INSERT INTO fetched (url, status, etag, last_modified, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET status = excluded.status, etag = excluded.etag, "
+            "last_modified = excluded.last_modified, at = excluded.at",
+            (url, status, etag, last_modified, _now()),
+        )
+
+    def list_links(self, url: str) -> dict[str, list[str]] | None:
+        """What a list page showed when it was last read: {"articles": [...], "next": [...]}."""
+        row = self.db.execute("SELECT links FROM lists WHERE url = ?", (url,)).fetchone()
+        return dict(json.loads(row[0])) if row else None
+
+    def remember_list(self, url: str, links: dict[str, list[str]]) -> None:
+        self.db.execute(
+            "INSERT INTO lists (url, links, at) VALUES (?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET links = excluded.links, at = excluded.at",
+            (url, json.dumps(links), _now()),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        rows = self.db.execute("SELECT outcome, count(*) FROM articles GROUP BY outcome").fetchall()
+        return {outcome: n for outcome, n in rows}
