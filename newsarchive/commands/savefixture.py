@@ -7,7 +7,7 @@ import re
 from argparse import ArgumentParser, Namespace
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -95,7 +95,7 @@ class Command(ScrapyCommand):
 
         class Recorder(scrapy.Spider):
             name = "savefixture"
-            custom_settings: ClassVar[dict[str, Any]] = {
+            custom_settings = {  # noqa: RUF012  (Scrapy declares it an instance attribute)
                 "DOWNLOADER_MIDDLEWARES": {"newsarchive.commands.savefixture.RawCapture": 990}
             }
 
