@@ -11,9 +11,13 @@ from newsarchive.items import Article
 from newsarchive.processors import clean_origin, clean_text, unique
 
 
-def _image(value: dict[str, Any]) -> dict[str, Any]:
+def _image(value: dict[str, Any]) -> dict[str, Any] | None:
+    """A picture with a web address (``data:`` and ``javascript:`` sources are no pictures to keep)."""
+    url = str(value.get("url") or "").strip()
+    if not url.lower().startswith(("http://", "https://")):
+        return None
     caption = clean_text(value.get("caption") or "")
-    return {"url": value["url"], "caption": caption or None}
+    return {"url": url, "caption": caption or None}
 
 
 def _join_lines(values: list[str]) -> str | None:

@@ -24,6 +24,7 @@ LOG_FORMATTER = "newsarchive.logformatter.ArchiveLogFormatter"
 # --- incremental runs and validation -----------------------------------------------------------
 INCREMENTAL = True  # skip archived articles before download and stop paging at known articles
 INCREMENTAL_DEPTH = 1  # list pages in a row showing nothing new before pagination stops
+PENDING_MAX_ATTEMPTS = 5  # runs that retry an article that failed (5xx, time-out) before giving up
 VALIDATE_MIN_BODY_CHARS = 20
 VALIDATE_MIN_TITLE_CHARS = 2
 VALIDATE_MAX_TITLE_CHARS = 200
@@ -58,3 +59,12 @@ EXTENSIONS = {
     "newsarchive.extensions.StatsDump": 500,
 }
 STATS_DUMP_FILE = ""  # write the final crawl stats as JSON here (tools and tests read it)
+
+# --- crawlall health checks ----------------------------------------------------------------------
+HEALTH_MAX_REJECT_RATE = 0.2  # a source rejecting more than this share of its articles is unhealthy
+HEALTH_MIN_COVERAGE = {  # field -> least share of archived records that must carry it
+    "title": 1.0,
+    "published_date": 1.0,
+    "body": 1.0,
+    "section": 0.9,
+}

@@ -39,6 +39,13 @@ CREATE TABLE IF NOT EXISTS fetched (
     url TEXT PRIMARY KEY, status INTEGER NOT NULL, etag TEXT, last_modified TEXT, at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS lists (url TEXT PRIMARY KEY, links TEXT NOT NULL, at TEXT NOT NULL);
+-- articles a list showed that have no outcome yet (not fetched, failed, or cut off by a crash)
+CREATE TABLE IF NOT EXISTS pending (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+    at TEXT NOT NULL
+);
+-- whether each source's last run ended normally (else the next run walks every list page)
+CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
 
 KNOWN = ("archived", "duplicate", "rejected")
@@ -99,6 +106,7 @@ class ArchiveState:
                 "WHERE articles.outcome != 'archived'",
                 (article_id, outcome, url, content_hash, duplicate_of, reason, _now()),
             )
+            self.db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
             if file is not None:
                 self._commit_file(*file)
 
@@ -140,6 +148,42 @@ class ArchiveState:
                 self._commit_file(path, size)
             logger.warning("Recovered %d record(s) of %s that the state had not registered", recovered, path)
         return recovered
+
+    # --- articles waiting for an outcome, and runs ------------------------------------------------
+
+    def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None:
+        """Note (id, url) pairs a list showed, before they are requested: a crash cannot lose them."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("INSERT OR IGNORE INTO pending (id, source, url, at) VALUES (?, ?, ?, ?)",
+                                [(i, source, u, _now()) for i, u in articles])
+
+    def forget_pending(self, article_id: str) -> None:
+        self.db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
+
+    def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]:
+        """Pending articles to request again (attempt counted), and those given up after too many."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE pending SET attempts = attempts + 1 WHERE source = ?", (source,))
+            dropped = [r[0] for r in self.db.execute(
+                "SELECT id FROM pending WHERE source = ? AND attempts > ?", (source, max_attempts))]
+            self.db.execute("DELETE FROM pending WHERE source = ? AND attempts > ?", (source, max_attempts))
+            retry = [(r[0], r[1]) for r in self.db.execute(
+                "SELECT id, url FROM pending WHERE source = ? ORDER BY at, id", (source,))]
+        return retry, dropped
+
+    def begin_run(self, source: str) -> bool:
+        """Start a run; return whether the previous one ended normally (True when there was none)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT completed FROM runs WHERE source = ?", (source,)).fetchone()
+            self.db.execute("INSERT INTO runs (source, completed, at) VALUES (?, 0, ?) ON CONFLICT(source) "
+                            "DO UPDATE SET completed = 0, at = excluded.at", (source, _now()))
+        return row is None or bool(row[0])
+
+    def end_run(self, source: str) -> None:
+        self.db.execute("UPDATE runs SET completed = 1, at = ? WHERE source = ?", (_now(), source))
 
     # --- fetched URLs and list pages ------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import jsonschema
 
+from newsarchive.pipelines.store import record_files
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SCHEMA_PATH = ROOT / "newsarchive" / "schema" / "article.schema.json"
@@ -88,9 +90,8 @@ def crawl(spider: str, archive: Path, *extra: str, replay: Path | None = None,
 
 def read_records(archive: Path, source: str | None = None) -> list[dict[str, Any]]:
     records = []
-    pattern = f"{source}/*.jsonl" if source else "*/*.jsonl"
-    for path in sorted(archive.glob(pattern)):
-        if path.parent.name in ("rejects", "runs", "warc"):
+    for path in record_files(archive):
+        if source and path.parent.name != source:
             continue
         for line in path.read_text(encoding="utf-8").splitlines():
             records.append(json.loads(line))

@@ -50,6 +50,7 @@ class PortalSpider(scrapy.Spider):
         self.start_urls = urls
         # -a full=1: walk every list page, ignoring what earlier runs saw.
         self.full = str(full or "").lower() not in ("", "0", "false", "no")
+        self.resume_walk = False
 
     # --- hooks a portal implements ------------------------------------------------------------
 
@@ -80,10 +81,25 @@ class PortalSpider(scrapy.Spider):
     # --- the crawl ----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        state = self.state
+        if state is not None:
+            # A run that did not end normally may have left list pages unread: walk them all now.
+            self.resume_walk = not state.begin_run(self.name)
+            retry, dropped = state.take_pending(self.name, self.settings.getint("PENDING_MAX_ATTEMPTS", 5))
+            for record_id in dropped:
+                self.count("pending_given_up")
+                self.logger.warning("Giving up on %s: no outcome after %s runs", record_id,
+                                    self.settings.getint("PENDING_MAX_ATTEMPTS", 5))
+            for _record_id, url in retry:
+                ref = self.article_ref(url)
+                if ref is not None:
+                    self.count("pending_retried")
+                    yield self.article_request(ref)
         for url in self.start_urls:
             ref = self.article_ref(url)
             if ref is not None:
                 if not self.known(ref):
+                    self.note_pending([ref])
                     yield self.article_request(ref)
                 continue
             yield self.list_request(self.list_url(url) or url, callback=self.parse, dont_filter=True)
@@ -120,17 +136,17 @@ class PortalSpider(scrapy.Spider):
         refs = [ref for ref in map(self.article_ref, page.article_urls) if ref is not None]
         new = [ref for ref in refs if not self.known(ref)]
         self.count("new_links", len(new))
+        self.note_pending(new)
         for ref in new:
             yield self.article_request(ref)
-        # Pagination stops after INCREMENTAL_DEPTH list pages in a row that showed nothing new, but
-        # only where an earlier run went further: a run cut short (a crash) is walked on next time.
+        # Pagination stops after INCREMENTAL_DEPTH list pages in a row that showed nothing new,
+        # unless the last run was cut short (it may not have read the pages further on).
         streak = 0 if new else response.meta.get("known_streak", 0) + 1
-        for url in page.next_pages:
-            if (self.full or state is None or streak < self.settings.getint("INCREMENTAL_DEPTH", 1)
-                    or state.list_links(url) is None):
+        if self.full or self.resume_walk or state is None or streak < self.settings.getint("INCREMENTAL_DEPTH", 1):
+            for url in page.next_pages:
                 yield self.list_request(url, meta={"known_streak": streak})
-            else:
-                self.count("pagination_stopped")
+        elif page.next_pages:
+            self.count("pagination_stopped")
 
     def remembered_list(self, url: str) -> ListPage:
         shown = self.state.list_links(url) if self.state is not None else None
@@ -144,8 +160,31 @@ class PortalSpider(scrapy.Spider):
                               meta={"list_page": True, "handle_httpstatus_list": [304], **(meta or {})})
 
     def article_request(self, ref: ArticleRef) -> scrapy.Request:
-        return scrapy.Request(ref.url, callback=self.parse_article, priority=1,
+        return scrapy.Request(ref.url, callback=self.parse_article, errback=self.article_failed, priority=1,
                               meta={"article_id": ref.article_id, "record_id": self.record_id(ref)})
+
+    def note_pending(self, refs: list[ArticleRef]) -> None:
+        if refs and self.state is not None:
+            self.state.add_pending(self.name, [(self.record_id(r), r.url) for r in refs])
+
+    def article_failed(self, failure: Any) -> None:
+        """An article page that could not be fetched: gone (404, 410) or kept pending for the next run."""
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        status = getattr(response, "status", None)
+        if status in (404, 410):
+            self.count("article_gone")
+            if self.state is not None:
+                self.state.forget_pending(request.meta["record_id"])
+            self.logger.info("Article gone (%s), not tried again: %s", status, request.url)
+            return
+        self.count("article_failed")
+        self.logger.error("Article not fetched, tried again next run: %s (%s)", request.url,
+                          f"HTTP {status}" if status else repr(failure.value))
+
+    def closed(self, reason: str) -> None:
+        if reason == "finished" and self.state is not None:
+            self.state.end_run(self.name)
 
     def record_id(self, ref: ArticleRef) -> str:
         return f"{self.name}:{ref.article_id}"
@@ -180,6 +219,7 @@ class PortalSpider(scrapy.Spider):
         for url in self.related_articles(response):
             related = self.article_ref(url)
             if related is not None and related.article_id != ref.article_id and not self.known(related):
+                self.note_pending([related])
                 yield self.article_request(related)
         parts = [u for u in self.more_pages(response) if u != response.url]
         state = {"ref": ref, "crawled_at": now_utc(), "total": len(parts) + 1}

@@ -145,14 +145,12 @@ class GanziSpider(PortalSpider):
 
     def _read_body(self, parts: list[Block], response: TextResponse, loader: ArticleLoader) -> None:
         head = True  # before the first body paragraph: subtitles, pictures, captions, top bylines
+        images: list[dict[str, str | None]] = []
         uncaptioned: list[dict[str, str | None]] = []
-        seen_image = False
         for i, block in enumerate(parts):
             if block.image is not None:
-                image: dict[str, str | None] = {"url": urljoin(response.url, block.image), "caption": None}
-                loader.add_value("images", image)
-                uncaptioned.append(loader.get_collected_values("images")[-1])
-                seen_image = True
+                images.append({"url": urljoin(response.url, block.image), "caption": None})
+                uncaptioned.append(images[-1])
                 continue
             text = block.text
             if uncaptioned and block.centred and len(text) <= 120:
@@ -162,7 +160,7 @@ class GanziSpider(PortalSpider):
             if is_chrome_line(text):
                 continue
             if head and (text.startswith("——") or text.endswith("——") or (block.centred and block.strong
-                                                                           and not seen_image)):
+                                                                           and not images)):
                 loader.add_value("subtitle", text)
                 continue
             byline = read_byline(text)
@@ -177,6 +175,7 @@ class GanziSpider(PortalSpider):
                     text = trailing["text"]
             head = False
             loader.add_value("body", text)
+        loader.add_value("images", images)
 
     @staticmethod
     def _bare_byline_here(text: str, parts: list[Block], i: int) -> bool:

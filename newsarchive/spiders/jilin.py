@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urljoin, urlsplit
 
 from itemloaders.processors import MapCompose
@@ -186,18 +187,17 @@ class JilinSpider(PortalSpider):
         loader.add_value("editors", self._editors(root, body, response, clean_text(title)))
         return loader.load_item()
 
-    def _read_body(self, parts: object, response: TextResponse, loader: ArticleLoader) -> None:
+    def _read_body(self, parts: Iterable[Block], response: TextResponse, loader: ArticleLoader) -> None:
         expect_caption = False
         first_text = True
-        for block in parts:  # type: ignore[attr-defined]
-            assert isinstance(block, Block)
+        images: list[dict[str, str | None]] = []
+        for block in parts:
             if block.image is not None:
-                loader.add_value("images", {"url": urljoin(response.url, block.image), "caption": None})
+                images.append({"url": urljoin(response.url, block.image), "caption": None})
                 expect_caption = True
                 continue
             text = block.text
             if expect_caption and self._is_caption(block):
-                images = loader.get_collected_values("images")
                 images[-1]["caption"] = text
                 expect_caption = False
                 continue
@@ -219,6 +219,7 @@ class JilinSpider(PortalSpider):
                         loader.add_value("origin", dateline.origin)
             first_text = False
             loader.add_value("body", text)
+        loader.add_value("images", images)
 
     @staticmethod
     def _is_caption(block: Block) -> bool:

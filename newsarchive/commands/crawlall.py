@@ -1,0 +1,200 @@
+"""``scrapy crawlall``: the cron entry point. Every spider, one lock, a summary, a health verdict.
+
+Exit statuses: 0 every source healthy; 1 a source unhealthy (see the summary's ``problems``);
+2 usage error; 75 another run holds the archive's lock (nothing was done).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import sys
+from argparse import ArgumentParser, Namespace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from scrapy import signals
+from scrapy.commands import ScrapyCommand
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.settings import BaseSettings
+from scrapy.utils.conf import arglist_to_dict
+
+from newsarchive.extensions import jsonable
+
+logger = logging.getLogger(__name__)
+
+EXIT_UNHEALTHY = 1
+EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
+COVERAGE_FIELDS = ("title", "subtitle", "published_date", "published_at", "origin", "authors", "editors", "section",
+                   "body", "images")
+
+
+class ArchiveLock:
+    """An exclusive, non-blocking flock on ``ARCHIVE_DIR/crawlall.lock``; the kernel drops it if we die."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.handle: TextIO | None = None
+
+    def acquire(self) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()} {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+        handle.flush()
+        self.handle = handle
+        return True
+
+    def holder(self) -> str:
+        try:
+            return self.path.read_text(encoding="utf-8").strip() or "unknown"
+        except OSError:
+            return "unknown"
+
+    def release(self) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
+
+
+def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dict[str, Any]:
+    """One source's run summary from its final crawl stats, with the reasons it is unhealthy."""
+    archived = int(stats.get("newsarchive/archived", 0))
+    rejected = int(stats.get("newsarchive/rejected", 0))
+    new_links = int(stats.get("newsarchive/new_links", 0))
+    list_pages = int(stats.get("newsarchive/list_pages", 0))
+    errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
+    coverage = {f: round(100.0 * int(stats.get(f"newsarchive/field/{f}", 0)) / archived, 1) if archived else None
+                for f in COVERAGE_FIELDS}
+    rejects = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("newsarchive/rejected/")}
+    start, finish = stats.get("start_time"), stats.get("finish_time")
+    timed = isinstance(start, datetime) and isinstance(finish, datetime)
+    duration = (finish - start).total_seconds() if timed else None
+    problems = []
+    if stats.get("finish_reason") != "finished":
+        problems.append(f"crawl ended with {stats.get('finish_reason')!r}")
+    if errors:
+        problems.append(f"{errors} error(s) logged")
+    if list_pages == 0:
+        problems.append("no list page could be read")
+    if new_links and not archived and not rejected:
+        problems.append(f"lists showed {new_links} new article(s) but nothing was archived")
+    max_reject = settings.getfloat("HEALTH_MAX_REJECT_RATE", 0.2)
+    if archived + rejected and rejected / (archived + rejected) > max_reject:
+        problems.append(f"reject rate {rejected / (archived + rejected):.0%} above {max_reject:.0%}")
+    for field, minimum in settings.getdict("HEALTH_MIN_COVERAGE").items():
+        value = coverage.get(field)
+        if value is not None and value < 100.0 * float(minimum):
+            problems.append(f"{field} coverage {value}% below {100.0 * float(minimum):.0f}%")
+    return {
+        "source": source,
+        "healthy": not problems,
+        "problems": problems,
+        "list_pages": list_pages,
+        "list_pages_unchanged": int(stats.get("newsarchive/list_unchanged", 0)),
+        "new_links": new_links,
+        "articles_fetched": int(stats.get("newsarchive/articles_fetched", 0)),
+        "archived": archived,
+        "duplicates": int(stats.get("newsarchive/duplicate", 0)),
+        "rejected": rejected,
+        "rejects_by_reason": rejects,
+        "field_coverage_percent": coverage,
+        "errors": errors,
+        "retries": int(stats.get("retry/count", 0)),
+        "requests": int(stats.get("downloader/request_count", 0)),
+        "duration_seconds": round(duration, 3) if duration is not None else None,
+        "finish_reason": stats.get("finish_reason"),
+    }
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "[options]"
+
+    def short_desc(self) -> str:
+        return "Run every spider once (cron entry point): lock, summary, non-zero exit when unhealthy"
+
+    def add_options(self, parser: ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",
+                            help="spider argument for every spider (may be repeated)")
+        parser.add_argument("--spiders", help="comma-separated subset of spiders (default: all)")
+
+    def process_options(self, args: list[str], opts: Namespace) -> None:
+        super().process_options(args, opts)
+        try:
+            opts.spargs = arglist_to_dict(opts.spargs)
+        except ValueError:
+            raise UsageError("Invalid -a value, use -a NAME=VALUE", print_help=False) from None
+
+    def run(self, args: list[str], opts: Namespace) -> None:
+        assert self.crawler_process is not None and self.settings is not None
+        process = self.crawler_process
+        archive = Path(self.settings.get("ARCHIVE_DIR", "archive"))
+        names = process.spider_loader.list()
+        if opts.spiders:
+            wanted = [n.strip() for n in opts.spiders.split(",") if n.strip()]
+            unknown = sorted(set(wanted) - set(names))
+            if unknown:
+                raise UsageError(f"unknown spider(s): {', '.join(unknown)}; known: {', '.join(names)}")
+            names = wanted
+        lock = ArchiveLock(archive / "crawlall.lock")
+        if not lock.acquire():
+            print(f"crawlall: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done.",
+                  file=sys.stderr)
+            self.exitcode = EXIT_LOCKED
+            return
+        started = datetime.now(UTC)
+        finals: dict[str, dict[str, Any]] = {}
+        try:
+            for name in names:
+                crawler = process.create_crawler(name)
+                self._capture(crawler, name, finals)
+                process.crawl(crawler, **opts.spargs)
+            process.start()
+        finally:
+            lock.release()
+        summaries = [summarise(n, finals.get(n, {"finish_reason": "never started"}), self.settings) for n in names]
+        self.exitcode = 0 if all(s["healthy"] for s in summaries) else EXIT_UNHEALTHY
+        report = {"started_at": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                  "finished_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                  "healthy": self.exitcode == 0, "exit_status": self.exitcode, "sources": summaries}
+        path = archive / "runs" / f"{started.strftime('%Y%m%dT%H%M%S.%fZ')}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for s in summaries:
+            line = (f"{s['source']}: {'healthy' if s['healthy'] else 'UNHEALTHY'}; lists {s['list_pages']} "
+                    f"(unchanged {s['list_pages_unchanged']}), new links {s['new_links']}, fetched "
+                    f"{s['articles_fetched']}, archived {s['archived']}, duplicates {s['duplicates']}, rejected "
+                    f"{s['rejected']} {s['rejects_by_reason'] or ''}, errors {s['errors']}, "
+                    f"{s['duration_seconds']} s")
+            if s["problems"]:
+                line += " | " + "; ".join(s["problems"])
+            logger.log(logging.INFO if s["healthy"] else logging.ERROR, line)
+            print(line)
+        print(f"crawlall: summary in {path}; exit status {self.exitcode}")
+
+    @staticmethod
+    def _capture(crawler: Crawler, name: str, finals: dict[str, dict[str, Any]]) -> None:
+        def closed(spider: Any, reason: str) -> None:
+            assert crawler.stats is not None
+            stats = {k: jsonable(v) if k not in ("start_time", "finish_time") else v
+                     for k, v in crawler.stats.get_stats().items()}
+            stats["finish_reason"] = reason
+            stats.setdefault("finish_time", datetime.now(UTC))
+            finals[name] = stats
+
+        crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
