@@ -79,8 +79,9 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
                 for f in COVERAGE_FIELDS}
     rejects = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("newsarchive/rejected/")}
     start, finish = stats.get("start_time"), stats.get("finish_time")
-    timed = isinstance(start, datetime) and isinstance(finish, datetime)
-    duration = (finish - start).total_seconds() if timed else None
+    duration = None
+    if isinstance(start, datetime) and isinstance(finish, datetime):
+        duration = (finish - start).total_seconds()
     problems = []
     if stats.get("finish_reason") != "finished":
         problems.append(f"crawl ended with {stats.get('finish_reason')!r}")
