@@ -1,9 +1,12 @@
 """Offline crawls: a download handler that answers every request from recorded fixture cases.
 
-``-s REPLAY_DIR=DIR`` installs it (through :class:`ReplayAddon`) for http and https, so every
-middleware and pipeline runs as in a live crawl and no request leaves the machine. A case is a
-directory holding ``response.body`` (bytes as sent) and ``response.json`` (url, status, headers);
-requests match a case by URL, exactly, then without the query string; anything else is a 404.
+``-s REPLAY_DIR=PATH[,PATH…]`` installs it (through :class:`ReplayAddon`) for http and https, so
+every middleware and pipeline runs as in a live crawl and no request leaves the machine. A path is
+a directory of fixture cases, each holding ``response.body`` (bytes as sent) and
+``response.json`` (url, status, headers), and of WARC files (``*.warc``, ``*.warc.gz``), or a WARC
+file itself. Requests match by URL, exactly, then without the query string; anything else is a 404.
+For a WARC response, the newest capture of a URL wins, and a revisit record is answered with the
+payload it refers to; the response carries that record as its provenance.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -23,6 +27,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
+from warcio.archiveiterator import ArchiveIterator
 
 logger = logging.getLogger(__name__)
 
@@ -69,33 +74,137 @@ def read_case(directory: Path) -> Case:
                          f"headers and a {CASE_BODY} file") from exc
 
 
-def find_cases(root: Path) -> list[Case]:
-    """Every case under ``root``, in a stable order."""
+@dataclass(frozen=True, slots=True)
+class WarcCase:
+    """One response (or revisit) record in a WARC file; its payload is read when asked for."""
+
+    url: str
+    status: int
+    headers: dict[str, list[str]]
+    payload_path: Path  # the file and offset of the record holding the payload
+    payload_offset: int
+    warc_file: str  # the record this case stands for (a revisit's own file and id)
+    record_id: str
+    digest: str
+    date: str
+
+    def body(self) -> bytes:
+        with self.payload_path.open("rb") as fh:
+            fh.seek(self.payload_offset)
+            for record in ArchiveIterator(fh):
+                return bytes(record.raw_stream.read())
+        raise ValueError(f"no WARC record at {self.payload_path}:{self.payload_offset}")
+
+    def provenance(self) -> dict[str, str]:
+        return {"warc_file": self.warc_file, "warc_record_id": self.record_id, "warc_payload_digest": self.digest}
+
+    def fetched_at(self) -> str:
+        return datetime.fromisoformat(self.date.replace("Z", "+00:00")).astimezone(UTC).isoformat(
+            timespec="seconds").replace("+00:00", "Z")
+
+
+AnyCase = Case | WarcCase
+WARC_SUFFIXES = (".warc", ".warc.gz")
+
+
+def read_warc(path: Path) -> list[WarcCase]:
+    """The response and revisit records of a WARC file, revisits resolved within the file set later."""
+    found: list[WarcCase] = []
+    with path.open("rb") as fh:
+        iterator = ArchiveIterator(fh)
+        for record in iterator:
+            kind = record.rec_type
+            if kind not in ("response", "revisit") or record.http_headers is None:
+                continue
+            head = record.rec_headers
+            status = int(record.http_headers.get_statuscode() or 0)
+            headers: dict[str, list[str]] = {}
+            for name, value in record.http_headers.headers:
+                headers.setdefault(name, []).append(value)
+            found.append(WarcCase(
+                url=head.get_header("WARC-Target-URI"), status=status, headers=headers, payload_path=path,
+                payload_offset=iterator.get_record_offset(), warc_file=path.name,
+                record_id=head.get_header("WARC-Record-ID") or "",
+                digest=head.get_header("WARC-Payload-Digest") or "",
+                date=head.get_header("WARC-Date") or "",
+            ) if kind == "response" else WarcCase(
+                url=head.get_header("WARC-Target-URI"), status=status, headers=headers, payload_path=Path(""),
+                payload_offset=-1, warc_file=path.name, record_id=head.get_header("WARC-Record-ID") or "",
+                digest=head.get_header("WARC-Payload-Digest") or "", date=head.get_header("WARC-Date") or "",
+            ))
+    return found
+
+
+def find_cases(root: Path) -> list[AnyCase]:
+    """Every case under ``root`` (a directory or a WARC file), in a stable order."""
+    if root.is_file() and root.name.endswith(WARC_SUFFIXES):
+        return resolve_revisits(list(read_warc(root)))
     if not root.is_dir():
-        raise NotConfigured(f"REPLAY_DIR {str(root)!r} is not a directory")
-    cases = []
+        raise NotConfigured(f"REPLAY_DIR {str(root)!r} is neither a directory nor a WARC file")
+    cases: list[AnyCase] = []
+    warcs: list[WarcCase] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
         if CASE_META in filenames:
             cases.append(read_case(Path(dirpath)))
-    return cases
+        for name in sorted(filenames):
+            if name.endswith(WARC_SUFFIXES):
+                warcs += read_warc(Path(dirpath) / name)
+    return cases + resolve_revisits(warcs)
+
+
+def resolve_revisits(cases: list[WarcCase]) -> list[AnyCase]:
+    """Point each revisit at the payload of the response it refers to (by digest)."""
+    by_digest = {c.digest: c for c in cases if c.payload_offset >= 0 and c.digest}
+    resolved: list[AnyCase] = []
+    for case in sorted(cases, key=lambda c: c.date):
+        if case.payload_offset < 0:
+            original = by_digest.get(case.digest)
+            if original is None:
+                logger.warning("Revisit of %s refers to a payload not in the replayed files; skipped", case.url)
+                continue
+            case = WarcCase(case.url, case.status, case.headers, original.payload_path, original.payload_offset,
+                            case.warc_file, case.record_id, case.digest, case.date)
+        resolved.append(case)
+    return resolved
 
 
 class CaseIndex:
-    """URL -> case lookup: exact URL first, then the URL without its query string."""
+    """URL -> case lookup: exact URL first, then the URL without its query string.
 
-    def __init__(self, cases: list[Case]) -> None:
-        self.exact: dict[str, Case] = {}
-        self.bare: dict[str, Case] = {}
+    Fixture cases and the first WARC capture of a URL are kept, then any later capture with a
+    payload replaces a WARC one (the newest crawl wins; a 304 never hides a page).
+    """
+
+    def __init__(self, cases: list[AnyCase]) -> None:
+        self.exact: dict[str, AnyCase] = {}
+        self.bare: dict[str, AnyCase] = {}
         for case in cases:
-            self.exact.setdefault(case.url, case)
-            self.bare.setdefault(without_query(case.url), case)
+            for table, key in ((self.exact, case.url), (self.bare, without_query(case.url))):
+                old = table.get(key)
+                if old is None or (isinstance(old, WarcCase) and case.status != 304):
+                    table[key] = case
 
     def __len__(self) -> int:
         return len(self.exact)
 
-    def find(self, url: str) -> Case | None:
+    def urls(self) -> list[str]:
+        return list(self.exact)
+
+    def find(self, url: str) -> AnyCase | None:
         return self.exact.get(url) or self.bare.get(without_query(url))
+
+
+def replay_paths(value: str) -> list[Path]:
+    return [Path(p.strip()) for p in value.split(",") if p.strip()]
+
+
+def build_index(value: str) -> CaseIndex:
+    """The index over every path of a REPLAY_DIR value."""
+    cases: list[AnyCase] = []
+    for path in replay_paths(value):
+        cases += find_cases(path)
+    return CaseIndex(cases)
 
 
 def build_response(request: Request, status: int, headers: dict[str, list[str]], body: bytes) -> Response:
@@ -122,9 +231,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        root = Path(crawler.settings.get("REPLAY_DIR") or "")
-        self.index = CaseIndex(find_cases(root))
-        logger.info("Replaying %d recorded responses from %s", len(self.index), root)
+        value = crawler.settings.get("REPLAY_DIR") or ""
+        self.index = build_index(value)
+        logger.info("Replaying %d recorded responses from %s", len(self.index), value)
 
     async def download_request(self, request: Request) -> Response:
         case = self.index.find(request.url)
@@ -138,6 +247,10 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         if case.status == 200 and not_modified(request, case.headers):
             return build_response(request, 304, {k: v for k, v in case.headers.items()
                                                  if k.lower() in ("etag", "last-modified")}, b"")
+        if isinstance(case, WarcCase):
+            # The page's provenance is the archived record it is answered from.
+            request.meta["warc_record"] = case.provenance()
+            request.meta["fetched_at"] = case.fetched_at()
         return build_response(request, case.status, case.headers, case.body())
 
 

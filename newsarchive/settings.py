@@ -18,6 +18,8 @@ ITEM_PIPELINES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "newsarchive.conditional.ConditionalRequestsMiddleware": 560,
+    # Next to the downloader: requests as sent, responses as received (before decompression).
+    "newsarchive.warc.WarcCaptureMiddleware": 950,
 }
 LOG_FORMATTER = "newsarchive.logformatter.ArchiveLogFormatter"
 
@@ -28,6 +30,10 @@ PENDING_MAX_ATTEMPTS = 5  # runs that retry an article that failed (5xx, time-ou
 VALIDATE_MIN_BODY_CHARS = 20
 VALIDATE_MIN_TITLE_CHARS = 2
 VALIDATE_MAX_TITLE_CHARS = 200
+ARCHIVE_WARC = True  # keep every request and response in ARCHIVE_DIR/warc/
+WARC_MAX_SIZE = 1_000_000_000  # bytes; a WARC file is closed and a new one begun past this
+WARC_OPERATOR = ""  # who runs the crawl (name, e-mail): written into each WARC file's warcinfo
+FOLLOW_RELATED = True  # follow article links on article pages (上一篇/下一篇); reparse turns it off
 WORKER_ID = ""  # set per process when several write into one archive (file names carry it)
 ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS pending (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, url TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
     at TEXT NOT NULL
 );
+-- the first copy of each payload in the WARC files, for revisit records
+CREATE TABLE IF NOT EXISTS warc_payloads (
+    digest TEXT PRIMARY KEY, uri TEXT NOT NULL, date TEXT NOT NULL, record_id TEXT NOT NULL, file TEXT NOT NULL
+);
 -- whether each source's last run ended normally (else the next run walks every list page)
 CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
@@ -184,6 +188,17 @@ class ArchiveState:
 
     def end_run(self, source: str) -> None:
         self.db.execute("UPDATE runs SET completed = 1, at = ? WHERE source = ?", (_now(), source))
+
+    # --- WARC payloads ---------------------------------------------------------------------------
+
+    def warc_payload(self, digest: str) -> dict[str, str] | None:
+        row = self.db.execute("SELECT uri, date, record_id, file FROM warc_payloads WHERE digest = ?",
+                              (digest,)).fetchone()
+        return dict(zip(("uri", "date", "record_id", "file"), row, strict=True)) if row else None
+
+    def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO warc_payloads (digest, uri, date, record_id, file) "
+                        "VALUES (?, ?, ?, ?, ?)", (digest, uri, date, record_id, file))
 
     # --- fetched URLs and list pages ------------------------------------------------------------
 

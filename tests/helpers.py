@@ -98,5 +98,9 @@ def read_records(archive: Path, source: str | None = None) -> list[dict[str, Any
     return records
 
 
-def without_crawl_time(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != "crawled_at"}
+# Fields that say when and where a run kept the page, not what the page says.
+RUN_FIELDS = ("crawled_at", "warc")
+
+
+def without_run_fields(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in RUN_FIELDS}

@@ -14,7 +14,7 @@ from helpers import (
     read_records,
     schema_errors,
     sources,
-    without_crawl_time,
+    without_run_fields,
 )
 from scrapy import Request
 from scrapy.http import HtmlResponse
@@ -52,7 +52,7 @@ def test_article_record(case: FixtureCase, replay_crawl) -> None:
     assert len(found) == 1, f"{expected['id']} archived {len(found)} times by the replay crawl"
     record = found[0]
     assert schema_errors(record) == []
-    actual = without_crawl_time(record)
+    actual = without_run_fields(record)
     for field in expected:
         assert actual.get(field) == expected[field], f"{case}: field {field!r}"
     assert set(actual) == set(expected), "the record has fields the expected output does not name"

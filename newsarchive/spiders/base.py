@@ -216,13 +216,15 @@ class PortalSpider(scrapy.Spider):
             return
         self.count("articles_fetched")
         item = self.extract(response)
-        for url in self.related_articles(response):
+        item["warc"] = [provenance(response)]
+        links = self.related_articles(response) if self.settings.getbool("FOLLOW_RELATED", True) else []
+        for url in links:
             related = self.article_ref(url)
             if related is not None and related.article_id != ref.article_id and not self.known(related):
                 self.note_pending([related])
                 yield self.article_request(related)
         parts = [u for u in self.more_pages(response) if u != response.url]
-        state = {"ref": ref, "crawled_at": now_utc(), "total": len(parts) + 1}
+        state = {"ref": ref, "crawled_at": response.meta.get("fetched_at") or now_utc(), "total": len(parts) + 1}
         if parts:
             yield self.part_request(dict(item), parts, state)
         else:
@@ -242,7 +244,9 @@ class PortalSpider(scrapy.Spider):
         if text is None:
             self.count("article_part_failed")
             return
-        merge_page(item, self.extract(text))
+        page = self.extract(text)
+        page["warc"] = [provenance(text)]
+        merge_page(item, page)
         if parts:
             yield self.part_request(item, parts, state)
         else:
@@ -286,6 +290,12 @@ def merge_page(item: dict[str, Any], page: Article) -> None:
     item["images"] = [*item.get("images", []), *page.get("images", [])]
     item["authors"] = unique([*item.get("authors", []), *page.get("authors", [])])
     item["editors"] = unique([*item.get("editors", []), *page.get("editors", [])])
+    item["warc"] = [*item.get("warc", []), *page.get("warc", [])]
+
+
+def provenance(response: Response) -> dict[str, Any]:
+    """Where a page's bytes are kept: its WARC file, record id and payload digest (when captured)."""
+    return {"url": response.url, **response.meta.get("warc_record", {})}
 
 
 def now_utc() -> str:

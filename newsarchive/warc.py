@@ -1,0 +1,251 @@
+"""WARC capture: every request and response, bytes as received, in ``ARCHIVE_DIR/warc/``.
+
+WARC/1.1, one gzip member per record, files rotated at ``WARC_MAX_SIZE`` and opened with a
+warcinfo record. A response whose payload is already in the archive is written as a ``revisit``
+record (identical-payload-digest profile) that refers to the first copy. A file being written is
+named ``….warc.gz.open`` and locked; a file left ``.open`` by a killed process is cut back to its
+last whole record and renamed on the next start, so every WARC file is always readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import hashlib
+import io
+import logging
+import os
+import socket
+import uuid
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+import newsarchive
+from newsarchive.state import ArchiveState
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+# Hop-by-hop framing the downloader already undid: the stored payload is not chunked.
+_DROP_HEADERS = {b"transfer-encoding"}
+
+
+def payload_digest(body: bytes) -> str:
+    """The WARC payload digest: ``sha1:`` and the base32 SHA-1 of the payload.
+
+    >>> payload_digest(b"")
+    'sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ'
+    """
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")  # noqa: S324  (WARC's own)
+
+
+def warc_date(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def crawl_time(moment: datetime) -> str:
+    """The record's ``crawled_at`` for a fetch at ``moment`` (seconds, UTC, Z)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def repair_warc(path: Path) -> int:
+    """Cut a WARC file back to its last whole record; return the bytes cut."""
+    size = path.stat().st_size
+    good = 0
+    with path.open("rb") as fh:
+        iterator = ArchiveIterator(fh)
+        try:
+            for record in iterator:
+                iterator.read_to_end(record)
+                if not record.rec_type or not record.rec_headers.get_header("WARC-Record-ID"):
+                    break  # a gzip member holding no whole WARC record: the torn tail
+                good = iterator.get_record_offset() + iterator.get_record_length()
+        except Exception as exc:  # a torn gzip member or record: everything before it is whole
+            logger.warning("WARC file %s is torn after byte %d (%s)", path, good, exc)
+    if good < size:
+        with path.open("rb+") as fh:
+            fh.truncate(good)
+            os.fsync(fh.fileno())
+    return size - good
+
+
+def recover_open_files(directory: Path) -> list[Path]:
+    """Close out ``.open`` WARC files that no live writer holds (their writer died)."""
+    recovered = []
+    for path in sorted(directory.glob(f"*.warc.gz{OPEN_SUFFIX}")):
+        with path.open("rb") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live writer (another worker) holds it
+            cut = repair_warc(path)
+            final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+            path.rename(final)
+            logger.warning("Closed out WARC file %s left open by a stopped crawl (cut %d bytes)", final, cut)
+            recovered.append(final)
+    return recovered
+
+
+class WarcFile:
+    """One WARC file being written: appended whole records at a time under an exclusive lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.final_path = path
+        self.path = path.with_name(path.name + OPEN_SUFFIX)
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.size = 0
+
+    def append(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+        self.size += len(data)
+
+    def close(self) -> Path:
+        os.fsync(self.fd)
+        os.close(self.fd)
+        self.path.rename(self.final_path)
+        return self.final_path
+
+
+class WarcCaptureMiddleware:
+    """Downloader middleware next to the downloader: sees requests as sent, responses as received."""
+
+    def __init__(self, crawler: Crawler, directory: Path, max_size: int, operator: str, worker: str) -> None:
+        self.crawler = crawler
+        self.directory = directory
+        self.max_size = max_size
+        self.operator = operator
+        self.worker = worker
+        self.state = ArchiveState.for_crawler(crawler)
+        self.current: WarcFile | None = None
+        self.serial = 0
+        self.writer = WARCWriter(io.BytesIO(), gzip=True, warc_version="1.1")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        s = crawler.settings
+        if not s.getbool("ARCHIVE_WARC", True):
+            raise NotConfigured
+        directory = Path(s.get("ARCHIVE_DIR", "archive")) / "warc"
+        directory.mkdir(parents=True, exist_ok=True)
+        recover_open_files(directory)
+        mw = cls(crawler, directory, s.getint("WARC_MAX_SIZE", 1_000_000_000), s.get("WARC_OPERATOR", ""),
+                 s.get("WORKER_ID", ""))
+        crawler.signals.connect(mw.close, signal=signals.spider_closed)
+        return mw
+
+    # --- files ------------------------------------------------------------------------------------
+
+    def _file_for(self, size: int) -> WarcFile:
+        if self.current is not None and self.current.size and self.current.size + size > self.max_size:
+            self.current.close()
+            self.current = None
+        if self.current is None:
+            self.serial += 1
+            stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+            worker = f"-{self.worker}" if self.worker else ""
+            name = f"newsarchive-{stamp}-{self.serial:05d}{worker}-{os.getpid()}.warc.gz"
+            self.current = WarcFile(self.directory / name)
+            self.current.append(self._warcinfo(name))
+        return self.current
+
+    def _warcinfo(self, filename: str) -> bytes:
+        settings = self.crawler.settings
+        info = {
+            "software": f"newsarchive/{newsarchive.__version__} (Scrapy {scrapy.__version__})",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "operator": self.operator or None,
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "hostname": socket.gethostname(),
+        }
+        return self._serialise(self.writer.create_warcinfo_record(filename, info))
+
+    def _serialise(self, *records: Any) -> bytes:
+        out = io.BytesIO()
+        writer = WARCWriter(out, gzip=True, warc_version="1.1")
+        for record in records:
+            writer.write_record(record)
+        return out.getvalue()
+
+    def close(self, spider: Any = None) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+
+    # --- records ----------------------------------------------------------------------------------
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        fetched = datetime.now(UTC)
+        date = warc_date(fetched)
+        body = response.body
+        digest = payload_digest(body)
+        record_id = f"<urn:uuid:{uuid.uuid4()}>"
+        http_headers = self._response_headers(response, len(body))
+        original = self.state.warc_payload(digest) if body and response.status == 200 else None
+        headers = {"WARC-Record-ID": record_id, "WARC-Date": date}
+        if response.ip_address is not None:
+            headers["WARC-IP-Address"] = str(response.ip_address)
+        if original is not None:
+            headers["WARC-Refers-To"] = original["record_id"]
+            record = self.writer.create_revisit_record(request.url, digest, original["uri"], original["date"],
+                                                       http_headers=http_headers, warc_headers_dict=headers)
+        else:
+            record = self.writer.create_warc_record(request.url, "response", payload=io.BytesIO(body),
+                                                    length=len(body), http_headers=http_headers,
+                                                    warc_headers_dict=headers)
+        req_record = self.writer.create_warc_record(
+            request.url, "request", payload=io.BytesIO(request.body or b""), length=len(request.body or b""),
+            http_headers=self._request_headers(request),
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+        )
+        data = self._serialise(record, req_record)
+        warc = self._file_for(len(data))
+        warc.append(data)
+        if original is None and body and response.status == 200:
+            self.state.remember_warc_payload(digest, request.url, date, record_id, warc.final_path.name)
+        stats = self.crawler.stats
+        if stats is not None:
+            stats.inc_value("newsarchive/warc/revisit" if original else "newsarchive/warc/response")
+            stats.inc_value("newsarchive/warc/bytes", len(data))
+        request.meta["warc_record"] = {"warc_file": warc.final_path.name, "warc_record_id": record_id,
+                                       "warc_payload_digest": digest}
+        request.meta["fetched_at"] = crawl_time(fetched)
+        return response
+
+    @staticmethod
+    def _response_headers(response: Response, length: int) -> StatusAndHeaders:
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items()
+                 for v in vs if k.lower() not in _DROP_HEADERS]
+        return StatusAndHeaders(f"{response.status} {reason}".strip(), pairs,
+                                protocol=response.protocol or "HTTP/1.1")
+
+    @staticmethod
+    def _request_headers(request: Request) -> StatusAndHeaders:
+        parts = urlsplit(request.url)
+        target = parts.path or "/"
+        if parts.query:
+            target += f"?{parts.query}"
+        pairs = [("Host", parts.netloc)]
+        pairs += [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items() for v in vs
+                  if k.lower() != b"host"]
+        return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", pairs, is_http_request=True)
