@@ -20,6 +20,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from newsarchive.jsonl import repair_tail
+from newsarchive.layout import record_files
 
 logger = logging.getLogger(__name__)
 
@@ -72,13 +73,17 @@ class ArchiveState:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
+        self.recovered = 0
 
     @classmethod
     def for_crawler(cls, crawler: Crawler) -> ArchiveState:
         """The crawler's one state object, shared by its middlewares and pipelines."""
         state = getattr(crawler, "_newsarchive_state", None)
         if state is None:
-            state = cls(Path(crawler.settings.get("ARCHIVE_DIR", "archive")) / "state.sqlite3")
+            archive = Path(crawler.settings.get("ARCHIVE_DIR", "archive"))
+            state = cls(archive / "state.sqlite3")
+            # Before anything asks what is known: lines a crash left unregistered count as archived.
+            state.recovered = state.recover(record_files(archive))
             crawler._newsarchive_state = state  # type: ignore[attr-defined]
         return state
 
@@ -131,6 +136,7 @@ class ArchiveState:
         """Register records written after the state last heard of them; return how many."""
         recovered = 0
         for path in files:
+            found = 0
             repair_tail(path)
             size = path.stat().st_size
             start = self.committed(path)
@@ -148,9 +154,11 @@ class ArchiveState:
                         "VALUES (?, 'archived', ?, ?, ?)",
                         (record["id"], record["url"], record.get("content_hash"), _now()),
                     )
-                    recovered += 1
+                    self.db.execute("DELETE FROM pending WHERE id = ?", (record["id"],))
+                    found += 1
                 self._commit_file(path, size)
-            logger.warning("Recovered %d record(s) of %s that the state had not registered", recovered, path)
+            recovered += found
+            logger.warning("Recovered %d record(s) of %s that the state had not registered", found, path)
         return recovered
 
     # --- articles waiting for an outcome, and runs ------------------------------------------------

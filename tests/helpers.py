@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema
 
-from newsarchive.pipelines.store import record_files
+from newsarchive.layout import record_files
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newsarchive.pipelines.store import SIDE_DIRS, record_files
+from newsarchive.layout import SIDE_DIRS, record_files
 from newsarchive.replay import WARC_SUFFIXES, build_index
 from newsarchive.spiders.base import PortalSpider
 

@@ -17,7 +17,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive.jsonl import DailyFiles
-from newsarchive.pipelines.store import crawl_day
+from newsarchive.layout import crawl_day
 from newsarchive.state import ArchiveState
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,34 +11,10 @@ from scrapy.statscollectors import StatsCollector
 
 from newsarchive.items import Article
 from newsarchive.jsonl import DailyFiles
+from newsarchive.layout import crawl_day, source_dir
 from newsarchive.state import ArchiveState
 
-_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 FIELD_ORDER = tuple(Article.fields)
-SIDE_DIRS = ("rejects", "duplicates", "runs", "warc")  # archive subdirectories that hold no records
-
-
-def crawl_day(crawled_at: str) -> str:
-    """The file name's day: the UTC date of the crawl, never anything a page printed.
-
-    >>> crawl_day("2026-11-26T08:00:00Z")
-    '2026-11-26'
-    """
-    if not _DAY.match(crawled_at):
-        raise ValueError(f"crawled_at {crawled_at!r} is not an ISO 8601 time")
-    return crawled_at[:10]
-
-
-def source_dir(archive_dir: Path, source: str) -> Path:
-    if not _SAFE_NAME.match(source) or source in SIDE_DIRS:
-        raise ValueError(f"refusing to derive a path from source={source!r}")
-    return archive_dir / source
-
-
-def record_files(archive_dir: Path) -> list[Path]:
-    """Every JSONL file of accepted records in an archive."""
-    return sorted(p for p in archive_dir.glob("*/*.jsonl") if p.parent.name not in SIDE_DIRS)
 
 
 def ordered(item: Any) -> dict[str, Any]:
@@ -69,9 +44,8 @@ class JsonLinesStore:
                    settings.getbool("ARCHIVE_FSYNC"), settings.get("WORKER_ID", ""))
 
     def open_spider(self) -> None:
-        recovered = self.state.recover(record_files(self.archive_dir))
-        if recovered and self.stats is not None:
-            self.stats.inc_value("newsarchive/recovered", recovered)
+        if self.state.recovered and self.stats is not None:
+            self.stats.inc_value("newsarchive/recovered", self.state.recovered)
 
     def process_item(self, item: Any) -> Any:
         record = ordered(item)

@@ -1,0 +1,37 @@
+"""Where things live in an archive directory. Only spider names and crawl dates name files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+SIDE_DIRS = ("rejects", "duplicates", "runs", "warc", "replaced")  # archive subdirectories without records
+
+
+def crawl_day(crawled_at: str) -> str:
+    """The file name's day: the UTC date of the crawl, never anything a page printed.
+
+    >>> crawl_day("2026-11-26T08:00:00Z")
+    '2026-11-26'
+    """
+    if not _DAY.match(crawled_at):
+        raise ValueError(f"crawled_at {crawled_at!r} is not an ISO 8601 time")
+    return crawled_at[:10]
+
+
+def source_dir(archive_dir: Path, source: str) -> Path:
+    """A source's record directory; a name that could escape the archive is refused.
+
+    >>> source_dir(Path("archive"), "jilin").as_posix()
+    'archive/jilin'
+    """
+    if not _SAFE_NAME.match(source) or source in SIDE_DIRS:
+        raise ValueError(f"refusing to derive a path from source={source!r}")
+    return archive_dir / source
+
+
+def record_files(archive_dir: Path) -> list[Path]:
+    """Every JSONL file of accepted records in an archive."""
+    return sorted(p for p in archive_dir.glob("*/*.jsonl") if p.parent.name not in SIDE_DIRS)
