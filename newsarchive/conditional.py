@@ -11,20 +11,20 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from newsarchive.state import ArchiveState
+from newsarchive.state import State, open_state
 
 
 class ConditionalRequestsMiddleware:
     """Downloader middleware: validators out on list pages, validators in on every answer."""
 
-    def __init__(self, state: ArchiveState) -> None:
+    def __init__(self, state: State) -> None:
         self.state = state
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
         if not crawler.settings.getbool("INCREMENTAL", True):
             raise NotConfigured
-        return cls(ArchiveState.for_crawler(crawler))
+        return cls(open_state(crawler))
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("list_page"):

@@ -34,9 +34,16 @@ ARCHIVE_WARC = True  # keep every request and response in ARCHIVE_DIR/warc/
 WARC_MAX_SIZE = 1_000_000_000  # bytes; a WARC file is closed and a new one begun past this
 WARC_OPERATOR = ""  # who runs the crawl (name, e-mail): written into each WARC file's warcinfo
 FOLLOW_RELATED = True  # follow article links on article pages (上一篇/下一篇); reparse turns it off
-WORKER_ID = ""  # set per process when several write into one archive (file names carry it)
+WORKER_ID = ""  # names this process's JSONL and WARC files when several write into one archive
+ARCHIVE_STATE = "newsarchive.state.ArchiveState"  # RedisState when REDIS_URL is set
+
+# --- several workers on one Redis frontier (see README) ------------------------------------------------
+REDIS_URL = ""  # redis://[:password@]host:port/db switches queue, seen-set and state to Redis
+RUN_ID = ""  # workers with the same RUN_ID form one crawl (default: the UTC hour, YYYYMMDDHH)
+WORKER_HEARTBEAT_TTL = 60  # seconds without a heartbeat before a worker's taken requests are put back
 ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,
+    "newsarchive.distributed.RedisAddon": 10,
 }
 
 # --- politeness on the live sites ------------------------------------------------------------------

@@ -15,9 +15,10 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
 
 from newsarchive.jsonl import repair_tail
 from newsarchive.layout import record_files
@@ -56,6 +57,44 @@ CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT 
 KNOWN = ("archived", "duplicate", "rejected")
 
 
+class State(Protocol):
+    """What the crawl asks of an archive state, whichever store keeps it (SQLite or Redis)."""
+
+    recovered: int
+
+    def outcome(self, article_id: str) -> str | None: ...
+    def archived_id_with_hash(self, content_hash: str) -> str | None: ...
+    def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
+               duplicate_of: str | None = None, reason: str | None = None,
+               file: tuple[Path, int] | None = None) -> None: ...
+    def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None: ...
+    def forget_pending(self, article_id: str) -> None: ...
+    def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]: ...
+    def begin_run(self, source: str) -> bool: ...
+    def end_run(self, source: str) -> None: ...
+    def warc_payload(self, digest: str) -> dict[str, str] | None: ...
+    def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None: ...
+    def validators(self, url: str) -> tuple[str | None, str | None]: ...
+    def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None: ...
+    def list_links(self, url: str) -> dict[str, list[str]] | None: ...
+    def remember_list(self, url: str, links: dict[str, list[str]]) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_state(crawler: Crawler) -> State:
+    """The crawler's one state object (``ARCHIVE_STATE``), shared by its middlewares and pipelines.
+
+    SQLite by default; :class:`newsarchive.redis_state.RedisState` with ``REDIS_URL``. Both keep the
+    same contract, so the components never know which one they talk to.
+    """
+    state = getattr(crawler, "_newsarchive_state", None)
+    if state is None:
+        cls = load_object(crawler.settings.get("ARCHIVE_STATE") or "newsarchive.state.ArchiveState")
+        state = cls.from_settings(crawler.settings)
+        crawler._newsarchive_state = state  # type: ignore[attr-defined]
+    return state  # type: ignore[no-any-return]
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -76,15 +115,11 @@ class ArchiveState:
         self.recovered = 0
 
     @classmethod
-    def for_crawler(cls, crawler: Crawler) -> ArchiveState:
-        """The crawler's one state object, shared by its middlewares and pipelines."""
-        state = getattr(crawler, "_newsarchive_state", None)
-        if state is None:
-            archive = Path(crawler.settings.get("ARCHIVE_DIR", "archive"))
-            state = cls(archive / "state.sqlite3")
-            # Before anything asks what is known: lines a crash left unregistered count as archived.
-            state.recovered = state.recover(record_files(archive))
-            crawler._newsarchive_state = state  # type: ignore[attr-defined]
+    def from_settings(cls, settings: Any) -> ArchiveState:
+        archive = Path(settings.get("ARCHIVE_DIR", "archive"))
+        state = cls(archive / "state.sqlite3")
+        # Before anything asks what is known: lines a crash left unregistered count as archived.
+        state.recovered = state.recover(record_files(archive))
         return state
 
     def close(self) -> None:

@@ -33,7 +33,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
-from newsarchive.state import ArchiveState
+from newsarchive.state import open_state
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class WarcCaptureMiddleware:
         self.max_size = max_size
         self.operator = operator
         self.worker = worker
-        self.state = ArchiveState.for_crawler(crawler)
+        self.state = open_state(crawler)
         self.current: WarcFile | None = None
         self.serial = 0
         self.writer = WARCWriter(io.BytesIO(), gzip=True, warc_version="1.1")

@@ -18,11 +18,11 @@ from scrapy.statscollectors import StatsCollector
 
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day
-from newsarchive.state import ArchiveState
+from newsarchive.state import State, open_state
 
 
 class DedupePipeline:
-    def __init__(self, archive_dir: str, state: ArchiveState, stats: StatsCollector | None, worker: str = "") -> None:
+    def __init__(self, archive_dir: str, state: State, stats: StatsCollector | None, worker: str = "") -> None:
         self.duplicates = DailyFiles(Path(archive_dir) / "duplicates", worker)
         self.state = state
         self.stats = stats
@@ -30,7 +30,7 @@ class DedupePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         s = crawler.settings
-        return cls(s.get("ARCHIVE_DIR", "archive"), ArchiveState.for_crawler(crawler), crawler.stats,
+        return cls(s.get("ARCHIVE_DIR", "archive"), open_state(crawler), crawler.stats,
                    s.get("WORKER_ID", ""))
 
     def process_item(self, item: Any) -> Any:

@@ -12,7 +12,7 @@ from scrapy.statscollectors import StatsCollector
 from newsarchive.items import Article
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day, source_dir
-from newsarchive.state import ArchiveState
+from newsarchive.state import State, open_state
 
 FIELD_ORDER = tuple(Article.fields)
 
@@ -28,7 +28,7 @@ def ordered(item: Any) -> dict[str, Any]:
 class JsonLinesStore:
     """Writes each record as one line with a single append, then registers it in the state."""
 
-    def __init__(self, archive_dir: str, state: ArchiveState, stats: StatsCollector | None,
+    def __init__(self, archive_dir: str, state: State, stats: StatsCollector | None,
                  fsync: bool = False, worker: str = "") -> None:
         self.archive_dir = Path(archive_dir)
         self.state = state
@@ -40,7 +40,7 @@ class JsonLinesStore:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesStore:
         settings = crawler.settings
-        return cls(settings.get("ARCHIVE_DIR", "archive"), ArchiveState.for_crawler(crawler), crawler.stats,
+        return cls(settings.get("ARCHIVE_DIR", "archive"), open_state(crawler), crawler.stats,
                    settings.getbool("ARCHIVE_FSYNC"), settings.get("WORKER_ID", ""))
 
     def open_spider(self) -> None:

@@ -22,7 +22,7 @@ from scrapy.statscollectors import StatsCollector
 from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
 from newsarchive.processors import chrome_phrase
-from newsarchive.state import ArchiveState
+from newsarchive.state import State, open_state
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "article.schema.json"
 REQUIRED = ("id", "source", "url", "title", "published_date", "body")
@@ -93,7 +93,7 @@ def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_bo
 class ValidatePipeline:
     """Rejects records that are incomplete, malformed or implausible."""
 
-    def __init__(self, archive_dir: str, state: ArchiveState, stats: StatsCollector | None, crawler: Crawler,
+    def __init__(self, archive_dir: str, state: State, stats: StatsCollector | None, crawler: Crawler,
                  min_body: int, title_bounds: tuple[int, int], worker: str = "") -> None:
         self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
         self.state = state
@@ -106,7 +106,7 @@ class ValidatePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         s = crawler.settings
-        return cls(s.get("ARCHIVE_DIR", "archive"), ArchiveState.for_crawler(crawler), crawler.stats, crawler,
+        return cls(s.get("ARCHIVE_DIR", "archive"), open_state(crawler), crawler.stats, crawler,
                    s.getint("VALIDATE_MIN_BODY_CHARS", 20),
                    (s.getint("VALIDATE_MIN_TITLE_CHARS", 2), s.getint("VALIDATE_MAX_TITLE_CHARS", 200)),
                    s.get("WORKER_ID", ""))

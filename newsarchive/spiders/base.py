@@ -16,7 +16,7 @@ from scrapy.http import Response, TextResponse
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import content_hash, detect_script, to_simplified, unique
-from newsarchive.state import ArchiveState
+from newsarchive.state import State, open_state
 
 
 class ArticleRef(NamedTuple):
@@ -190,11 +190,11 @@ class PortalSpider(scrapy.Spider):
         return f"{self.name}:{ref.article_id}"
 
     @property
-    def state(self) -> ArchiveState | None:
+    def state(self) -> State | None:
         crawler = getattr(self, "crawler", None)
         if crawler is None or not crawler.settings.getbool("INCREMENTAL", True):
             return None
-        return ArchiveState.for_crawler(crawler)
+        return open_state(crawler)
 
     def known(self, ref: ArticleRef) -> bool:
         """Archived (or a duplicate) in an earlier run, or rejected then and this run is not a full one."""

@@ -1,0 +1,189 @@
+"""Several crawler processes on one Redis frontier: ``-s REDIS_URL=redis://host:port/db``.
+
+scrapy-redis provides the shared request queue and the shared duplicate filter; this module adds
+what an archive needs on top:
+
+* :class:`ReliableScheduler` remembers every request a worker has taken until it has left that
+  worker's downloader. A worker that dies (its heartbeat key expires) has its taken requests put
+  back on the queue by the others, or by itself when it restarts, so nothing it held is lost. A
+  worker also stays up while a live worker still holds requests that may yield more work.
+* The duplicate filter is scoped to a run (``RUN_ID``, by default the UTC hour): within a run no
+  URL is fetched twice by any worker; the next run walks the lists again, and the archive state
+  (shared in Redis, see :mod:`newsarchive.redis_state`) keeps known articles from being fetched.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "newsarchive"
+# Pop the best request and note it as taken by this worker, atomically: a kill between the two
+# steps cannot lose it.
+_POP_AND_TAKE = """
+local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #found == 0 then return nil end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+local token = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[2], token, found[1])
+return {token, found[1]}
+"""
+
+
+def redacted(url: str) -> str:
+    """A Redis URL fit for logs: the password replaced.
+
+    >>> redacted("redis://:s3cret@10.0.0.5:6379/0"), redacted("redis://user:pw@host/1")
+    ('redis://:***@10.0.0.5:6379/0', 'redis://user:***@host/1')
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+
+
+class SecretUrl(str):
+    """A URL whose repr hides its password: Scrapy logs overridden settings with repr."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(redacted(str(self)))
+
+
+def default_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d%H")
+
+
+class RedisAddon:
+    """Switches scheduler, duplicate filter and archive state to Redis when ``REDIS_URL`` is set."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        url = settings.get("REDIS_URL")
+        if not url:
+            return
+        run_id = settings.get("RUN_ID") or default_run_id()
+        worker = settings.get("WORKER_ID") or socket.gethostname()
+        for key, value in (
+            ("SCHEDULER", "newsarchive.distributed.ReliableScheduler"),
+            ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
+            ("SCHEDULER_PERSIST", True),
+            ("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests"),
+            ("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:seen:{run_id}"),
+            ("ARCHIVE_STATE", "newsarchive.redis_state.RedisState"),
+            ("WORKER_ID", worker),
+            ("RUN_ID", run_id),
+        ):
+            settings.set(key, value, priority="project")
+        # Scrapy logs every overridden setting: keep the password out of the log.
+        settings.set("REDIS_URL", SecretUrl(url), priority="cmdline")
+        settings.set("REDIS_URL_REDACTED", redacted(url), priority="project")
+
+
+class ReliableScheduler(Scheduler):
+    """scrapy-redis's scheduler with taken requests tracked per worker and recovered after a death."""
+
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReliableScheduler:
+        instance = super().from_crawler(crawler)
+        instance.crawler = crawler
+        crawler.signals.connect(instance.done, signal=signals.request_left_downloader)
+        crawler.signals.connect(instance.done, signal=signals.request_dropped)
+        return instance
+
+    def open(self, spider: Any) -> None:
+        super().open(spider)
+        settings = self.crawler.settings
+        self.worker = settings.get("WORKER_ID")
+        self.ttl = max(2, settings.getint("WORKER_HEARTBEAT_TTL", 60))
+        base = f"{PREFIX}:{spider.name}"
+        self.taken_prefix = f"{base}:taken:"
+        self.alive_prefix = f"{base}:alive:"
+        self.taken_key = self.taken_prefix + self.worker
+        self.alive_key = self.alive_prefix + self.worker
+        self.token_key = f"{base}:tokens"
+        self.pop_script = self.server.register_script(_POP_AND_TAKE)
+        self.server.expire(self.df.key, 7 * 24 * 3600)  # a run's seen-set outlives the run by a week
+        # What this worker held when it last died is no longer held by anyone: back on the queue.
+        self.requeue(self.taken_key, "restart")
+        self.beat()
+        self.loop = task.LoopingCall(self.beat)
+        self.loop.start(self.ttl / 3, now=False)
+        logger.info("Worker %s on %s, run %s", self.worker, settings.get("REDIS_URL_REDACTED"),
+                    settings.get("RUN_ID"))
+
+    def close(self, reason: str) -> None:
+        if getattr(self, "loop", None) is not None and self.loop.running:
+            self.loop.stop()
+        if reason == "finished":
+            # A normal end leaves nothing taken: entries left are requests dropped on the way.
+            self.server.delete(self.taken_key)
+        self.server.delete(self.alive_key)
+        super().close(reason)
+
+    def beat(self) -> None:
+        """Say this worker is alive, and put back what dead workers held."""
+        self.server.set(self.alive_key, "1", ex=self.ttl)
+        for key in self.server.scan_iter(match=f"{self.taken_prefix}*"):
+            worker = key.decode() if isinstance(key, bytes) else key
+            name = worker[len(self.taken_prefix):]
+            if name != self.worker and not self.server.exists(self.alive_prefix + name):
+                self.requeue(worker, f"worker {name} stopped")
+
+    def requeue(self, key: str, why: str) -> None:
+        held = self.server.hgetall(key)
+        if not held:
+            return
+        pipe = self.server.pipeline()
+        for data in held.values():
+            pipe.execute_command("ZADD", self.queue.key, -1, data)
+        pipe.delete(key)
+        pipe.execute()
+        if self.stats is not None:
+            self.stats.inc_value("newsarchive/redis/requeued", len(held), spider=self.spider)
+        logger.warning("Put %d request(s) back on the queue (%s)", len(held), why)
+
+    def next_request(self) -> Request | None:
+        found = self.pop_script(keys=[self.queue.key, self.taken_key, self.token_key])
+        if not found:
+            return None
+        token, data = found
+        request: Request = self.queue._decode_request(data)
+        request.meta["taken_token"] = token.decode() if isinstance(token, bytes) else str(token)
+        if self.stats is not None:
+            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+        return request
+
+    def has_pending_requests(self) -> bool:
+        if len(self) > 0:
+            return True
+        # Another live worker still holds requests: their pages may add work for everyone.
+        for key in self.server.scan_iter(match=f"{self.taken_prefix}*"):
+            name = (key.decode() if isinstance(key, bytes) else key)[len(self.taken_prefix):]
+            if name != self.worker and self.server.hlen(key) and self.server.exists(self.alive_prefix + name):
+                return True
+            if name != self.worker and self.server.hlen(key):
+                self.beat()  # a dead worker's requests: put them back now
+                return len(self) > 0
+        return False
+
+    def done(self, request: Request, spider: Any = None) -> None:
+        token = request.meta.get("taken_token")
+        if token is not None:
+            self.server.hdel(self.taken_key, token)

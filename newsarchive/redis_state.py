@@ -1,0 +1,190 @@
+"""The archive state in Redis, shared by every worker of a distributed crawl.
+
+The same contract as :class:`newsarchive.state.ArchiveState` (SQLite), kept in Redis hashes under
+``newsarchive:state:``. Every lookup is by key on the server, so a worker's memory stays flat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from newsarchive.jsonl import repair_tail
+from newsarchive.layout import record_files
+
+logger = logging.getLogger(__name__)
+P = "newsarchive:state:"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class RedisState:
+    """Articles, file lengths, pending articles, runs, list pages and WARC payloads in Redis."""
+
+    def __init__(self, url: str, archive: Path, worker: str) -> None:
+        self.db = redis.Redis.from_url(url)
+        self.archive = archive
+        self.worker = worker
+        self.recovered = 0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RedisState:
+        archive = Path(settings.get("ARCHIVE_DIR", "archive"))
+        state = cls(settings.get("REDIS_URL"), archive, settings.get("WORKER_ID", ""))
+        state.recovered = state.recover(record_files(archive))
+        return state
+
+    def close(self) -> None:
+        self.db.close()
+
+    @staticmethod
+    def _s(value: Any) -> str | None:
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
+    # --- articles -----------------------------------------------------------------------------
+
+    def _article(self, article_id: str) -> dict[str, Any] | None:
+        raw = self.db.hget(P + "articles", article_id)
+        return json.loads(raw) if raw else None
+
+    def outcome(self, article_id: str) -> str | None:
+        found = self._article(article_id)
+        return found["outcome"] if found else None
+
+    def archived_id_with_hash(self, content_hash: str) -> str | None:
+        return self._s(self.db.hget(P + "hashes", content_hash))
+
+    def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
+               duplicate_of: str | None = None, reason: str | None = None,
+               file: tuple[Path, int] | None = None) -> None:
+        if outcome != "archived" and self.outcome(article_id) == "archived":
+            return
+        value = json.dumps({"outcome": outcome, "url": url, "content_hash": content_hash,
+                            "duplicate_of": duplicate_of, "reason": reason, "at": _now()})
+        pipe = self.db.pipeline(transaction=True)
+        pipe.hset(P + "articles", article_id, value)
+        if outcome == "archived" and content_hash:
+            pipe.hsetnx(P + "hashes", content_hash, article_id)
+        pipe.hdel(P + "pending", article_id)
+        if file is not None:
+            pipe.hset(P + "files", self._key(file[0]), file[1])
+        pipe.execute()
+
+    def count(self, outcome: str = "archived") -> int:
+        return sum(1 for _, v in self.db.hscan_iter(P + "articles") if json.loads(v)["outcome"] == outcome)
+
+    # --- JSONL files ----------------------------------------------------------------------------
+
+    def _key(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.archive.resolve()))
+        except ValueError:
+            return str(path)
+
+    def committed(self, path: Path) -> int:
+        return int(self.db.hget(P + "files", self._key(path)) or 0)
+
+    def recover(self, files: Iterable[Path]) -> int:
+        """Register lines of this worker's files written after the state last heard of them."""
+        recovered = 0
+        for path in files:
+            if self.worker and not path.name.endswith(f".{self.worker}.jsonl"):
+                continue  # another worker's file: that worker recovers it
+            repair_tail(path)
+            size, start = path.stat().st_size, self.committed(path)
+            if size <= start:
+                continue
+            with path.open("rb") as fh:
+                fh.seek(start)
+                tail = fh.read()
+            pipe = self.db.pipeline(transaction=True)
+            found = 0
+            for line in tail.splitlines():
+                record = json.loads(line)
+                pipe.hsetnx(P + "articles", record["id"], json.dumps(
+                    {"outcome": "archived", "url": record["url"], "content_hash": record.get("content_hash"),
+                     "at": _now()}))
+                if record.get("content_hash"):
+                    pipe.hsetnx(P + "hashes", record["content_hash"], record["id"])
+                pipe.hdel(P + "pending", record["id"])
+                found += 1
+            pipe.hset(P + "files", self._key(path), size)
+            pipe.execute()
+            recovered += found
+            logger.warning("Recovered %d record(s) of %s that the state had not registered", found, path)
+        return recovered
+
+    # --- pending articles and runs ----------------------------------------------------------------
+
+    def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None:
+        pipe = self.db.pipeline(transaction=True)
+        for article_id, url in articles:
+            pipe.hsetnx(P + "pending", article_id, json.dumps({"source": source, "url": url, "attempts": 0}))
+        pipe.execute()
+
+    def forget_pending(self, article_id: str) -> None:
+        self.db.hdel(P + "pending", article_id)
+
+    def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]:
+        retry, dropped = [], []
+        for key, raw in self.db.hscan_iter(P + "pending"):
+            entry = json.loads(raw)
+            if entry["source"] != source:
+                continue
+            article_id = self._s(key) or ""
+            entry["attempts"] += 1
+            if entry["attempts"] > max_attempts:
+                self.db.hdel(P + "pending", article_id)
+                dropped.append(article_id)
+            else:
+                self.db.hset(P + "pending", article_id, json.dumps(entry))
+                retry.append((article_id, entry["url"]))
+        return retry, dropped
+
+    def begin_run(self, source: str) -> bool:
+        key = f"{source}:{self.worker}"
+        previous = self.db.hget(P + "runs", key)
+        self.db.hset(P + "runs", key, 0)
+        return previous is None or previous == b"1"
+
+    def end_run(self, source: str) -> None:
+        self.db.hset(P + "runs", f"{source}:{self.worker}", 1)
+
+    # --- WARC payloads, fetched URLs, list pages -------------------------------------------------
+
+    def warc_payload(self, digest: str) -> dict[str, str] | None:
+        raw = self.db.hget(P + "warc", digest)
+        return dict(json.loads(raw)) if raw else None
+
+    def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None:
+        self.db.hsetnx(P + "warc", digest, json.dumps({"uri": uri, "date": date, "record_id": record_id,
+                                                       "file": file}))
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        raw = self.db.hget(P + "fetched", url)
+        if not raw:
+            return None, None
+        entry = json.loads(raw)
+        if entry.get("status") != 200:
+            return None, None
+        return entry.get("etag"), entry.get("last_modified")
+
+    def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None:
+        if status == 304:
+            return
+        self.db.hset(P + "fetched", url, json.dumps({"status": status, "etag": etag, "last_modified": last_modified}))
+
+    def list_links(self, url: str) -> dict[str, list[str]] | None:
+        raw = self.db.hget(P + "lists", url)
+        return dict(json.loads(raw)) if raw else None
+
+    def remember_list(self, url: str, links: dict[str, list[str]]) -> None:
+        self.db.hset(P + "lists", url, json.dumps(links))
