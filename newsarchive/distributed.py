@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import socket
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +26,10 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
+
+from newsarchive.layout import record_files
+from newsarchive.redis_state import RedisState
+from newsarchive.state import open_state
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +149,15 @@ class ReliableScheduler(Scheduler):
             worker = key.decode() if isinstance(key, bytes) else key
             name = worker[len(self.taken_prefix):]
             if name != self.worker and not self.server.exists(self.alive_prefix + name):
+                self.adopt(name)
                 self.requeue(worker, f"worker {name} stopped")
+
+    def adopt(self, worker: str) -> None:
+        """Register what a dead worker wrote but had not registered, before its requests run again."""
+        state = open_state(self.crawler)
+        if isinstance(state, RedisState):
+            archive = Path(self.crawler.settings.get("ARCHIVE_DIR", "archive"))
+            state.recover(record_files(archive), worker=worker)
 
     def requeue(self, key: str, why: str) -> None:
         held = self.server.hgetall(key)

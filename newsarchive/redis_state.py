@@ -92,12 +92,16 @@ class RedisState:
     def committed(self, path: Path) -> int:
         return int(self.db.hget(P + "files", self._key(path)) or 0)
 
-    def recover(self, files: Iterable[Path]) -> int:
-        """Register lines of this worker's files written after the state last heard of them."""
+    def recover(self, files: Iterable[Path], worker: str | None = None) -> int:
+        """Register lines of a worker's files (by default this one's) written after the state heard of them.
+
+        A live worker's files are only ever recovered by that worker; a dead one's by whoever notices.
+        """
         recovered = 0
+        worker = self.worker if worker is None else worker
         for path in files:
-            if self.worker and not path.name.endswith(f".{self.worker}.jsonl"):
-                continue  # another worker's file: that worker recovers it
+            if worker and not path.name.endswith(f".{worker}.jsonl"):
+                continue
             repair_tail(path)
             size, start = path.stat().st_size, self.committed(path)
             if size <= start:

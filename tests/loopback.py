@@ -45,3 +45,50 @@ def serve(routes: Mapping[str, Route]) -> Iterator[tuple[str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def proxy_site(pages: Mapping[str, tuple[int, dict[str, str], bytes]],
+               delay: float = 0.0) -> Iterator[tuple[str, list[str]]]:
+    """A forward proxy on loopback answering every absolute http:// URL from ``pages``.
+
+    Crawler processes reach it through ``http_proxy``, so a generated portal site is crawled
+    under its real host names without leaving the machine. Yields (proxy URL, URLs requested).
+    """
+    import time
+
+    requested: list[str] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            with lock:
+                requested.append(self.path)
+            if delay:
+                time.sleep(delay)
+            page = pages.get(self.path)
+            if page is None:
+                status, headers, body = 404, {"Content-Type": "text/html"}, b""
+            else:
+                status, headers, body = page
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requested
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -102,7 +102,7 @@ class PortalSpider(scrapy.Spider):
                     self.note_pending([ref])
                     yield self.article_request(ref)
                 continue
-            yield self.list_request(self.list_url(url) or url, callback=self.parse, dont_filter=True)
+            yield self.list_request(self.list_url(url) or url, callback=self.parse)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Any page: an article page is read as one, anything else as a list page."""
