@@ -63,7 +63,7 @@ def proxy_site(pages: Mapping[str, tuple[int, dict[str, str], bytes]],
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             with lock:
                 requested.append(self.path)
             if delay:
