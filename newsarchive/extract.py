@@ -58,14 +58,18 @@ def _collect(element: HtmlElement, parts: list[str], top: bool = False) -> None:
         parts.append(element.tail)
 
 
-def is_centred(element: HtmlElement) -> bool:
-    for node in (element, *element.iterancestors()):
+def is_centred(element: HtmlElement, container: HtmlElement | None = None) -> bool:
+    """Whether the element, or an ancestor up to ``container``, is centred."""
+    node: HtmlElement | None = element
+    while node is not None:
         if node.tag == "center" or (node.get("align") or "").lower() == "center":
             return True
-        if _CENTRED.search(node.get("style") or ""):
+        style = node.get("style")
+        if style and _CENTRED.search(style):
             return True
-        if node.tag in ("body", "html") or (node.get("class") or "").find("content") >= 0:
+        if node is container or node.tag in ("body", "html"):
             return False
+        node = node.getparent()
     return False
 
 
@@ -85,39 +89,39 @@ def _all_strong(element: HtmlElement) -> bool:
 
 
 def blocks(container: HtmlElement) -> Iterator[Block]:
-    """The paragraphs and pictures under ``container``, in reading order.
+    """The paragraphs and pictures under ``container``, in reading order, text cleaned.
 
     A block element holding other blocks is descended into; text directly beside nested blocks,
     and lines split by ``<br>``, become paragraphs of their own.
     """
-    yield from _walk(container)
+    yield from _walk(container, container)
 
 
 def _has_block_child(element: HtmlElement) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in element)
 
 
-def _walk(element: HtmlElement) -> Iterator[Block]:
+def _walk(element: HtmlElement, container: HtmlElement) -> Iterator[Block]:
     if _has_block_child(element):
         if element.text and element.text.strip():
-            yield from _text_blocks(element.text, element, False)
+            yield from _text_blocks(element.text, element, container)
         for child in element:
             if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
                 if child.tail and child.tail.strip():
-                    yield from _text_blocks(child.tail, element, False)
+                    yield from _text_blocks(child.tail, element, container)
                 continue
             if child.tag in BLOCK_TAGS:
-                yield from _walk(child)
+                yield from _walk(child, container)
             else:
-                yield from _leaf(child)
+                yield from _leaf(child, container)
             if child.tail and child.tail.strip():
-                yield from _text_blocks(child.tail, element, False)
+                yield from _text_blocks(child.tail, element, container)
         return
-    yield from _leaf(element)
+    yield from _leaf(element, container)
 
 
-def _leaf(element: HtmlElement) -> Iterator[Block]:
-    centred = is_centred(element)
+def _leaf(element: HtmlElement, container: HtmlElement) -> Iterator[Block]:
+    centred = is_centred(element, container)
     for img in element.iter("img"):
         src = (img.get("src") or img.get("data-src") or "").strip()
         if src:
@@ -130,22 +134,55 @@ def _leaf(element: HtmlElement) -> Iterator[Block]:
             yield Block(text=text, centred=centred, strong=strong, raw=line)
 
 
-def _text_blocks(text: str, parent: HtmlElement, strong: bool) -> Iterator[Block]:
-    centred = is_centred(parent)
+def _text_blocks(text: str, parent: HtmlElement, container: HtmlElement) -> Iterator[Block]:
+    centred = is_centred(parent, container)
     for line in text.split("\n"):
         cleaned = clean_text(line)
         if cleaned:
-            yield Block(text=cleaned, centred=centred, strong=strong, raw=line)
+            yield Block(text=cleaned, centred=centred, raw=line)
 
 
-def first(root: HtmlElement, selectors: tuple[str, ...]) -> HtmlElement | None:
-    """The first element matched by the first XPath in ``selectors`` that matches anything."""
-    for xpath in selectors:
-        found = root.xpath(xpath)
-        for node in found:
-            if isinstance(node, etree._Element):
-                return node
-    return None
+class Page:
+    """One parsed page with its elements indexed by class, built in a single pass.
+
+    Selectors are written ``tag.class`` (``.class`` for any tag), optionally followed by
+    ``/child`` tags (``div.article_title/h3``), or as XPath when they start with ``/``. Class
+    lookups are dictionary hits; only XPath selectors walk the tree.
+    """
+
+    def __init__(self, root: HtmlElement) -> None:
+        self.root = root
+        self.by_class: dict[str, list[HtmlElement]] = {}
+        for element in root.iter(etree.Element):
+            classes = element.get("class")
+            if classes:
+                for token in classes.split():
+                    self.by_class.setdefault(token, []).append(element)
+
+    def select(self, selector: str) -> HtmlElement | None:
+        if selector.startswith("/"):
+            found = [n for n in self.root.xpath(selector) if isinstance(n, etree._Element)]
+            return found[0] if found else None
+        head, *children = selector.split("/")
+        tag, _, cls = head.partition(".")
+        for element in self.by_class.get(cls, ()):
+            if tag and element.tag != tag:
+                continue
+            for child_tag in children:
+                element = next(element.iterchildren(child_tag), None)
+                if element is None:
+                    break
+            if element is not None:
+                return element
+        return None
+
+    def first(self, selectors: tuple[str, ...]) -> HtmlElement | None:
+        """The element the first matching selector finds."""
+        for selector in selectors:
+            found = self.select(selector)
+            if found is not None:
+                return found
+        return None
 
 
 def element_with_text(root: HtmlElement, marker: str, max_chars: int = 400) -> HtmlElement | None:

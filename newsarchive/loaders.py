@@ -39,16 +39,25 @@ EMPTY_FIELDS: dict[str, Any] = {
 
 
 class ArticleLoader(ItemLoader):
-    """Cleans what a portal's extraction adds; a portal subclasses it only for its quirks."""
+    """Cleans what a portal's extraction adds; a portal subclasses it only for its quirks.
+
+    Text read from the page (title, dates, outlet, breadcrumbs, captions) is cleaned here. Body
+    lines and subtitles come from :func:`newsarchive.extract.blocks` and names from the byline
+    readers, which already clean them, so those fields are not cleaned a second time.
+    """
 
     default_item_class = Article
     default_input_processor = MapCompose(clean_text)
     default_output_processor = TakeFirst()
 
     origin_in = MapCompose(clean_origin)
+    subtitle_in = Identity()
     subtitle_out = Compose(unique, _join_lines)
+    authors_in = Identity()
     authors_out = Compose(unique)
+    editors_in = Identity()
     editors_out = Compose(unique)
+    body_in = Identity()
     breadcrumbs_out = Identity()
     body_out = Compose(lambda lines: [line for line in lines if line], "\n".join)
     images_in = MapCompose(_image)

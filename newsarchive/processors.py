@@ -78,7 +78,9 @@ def clean_text(text: str) -> str:
     >>> clean_text("\\u3000\\u3000本網(wǎng)訊\\xa0 1月30日\\x00")
     '本網訊 1月30日'
     """
-    return normalize_space(strip_pinyin(unicodedata.normalize("NFC", text)))
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return normalize_space(strip_pinyin(text))
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -343,11 +345,14 @@ def detect_script(text: str) -> str:
     >>> detect_script("切實增強緊迫感和責任感"), detect_script("切实增强紧迫感和责任感")
     ('zh-Hant', 'zh-Hans')
     """
-    cjk = _CJK_CHAR.findall(text)
-    if not cjk:
+    # The first couple of thousand characters decide: a script does not change mid-article.
+    sample = "".join(_CJK_CHAR.findall(text[:1500]))
+    if not sample:
         return "zh-Hans"
-    sample = "".join(cjk[:4000])
-    changed = sum(a != b for a, b in zip(sample, to_simplified(sample), strict=False))
+    simplified = to_simplified(sample)
+    if simplified == sample:
+        return "zh-Hans"
+    changed = sum(a != b for a, b in zip(sample, simplified, strict=False))
     return "zh-Hant" if changed >= max(2, len(sample) * 0.04) else "zh-Hans"
 
 

@@ -279,7 +279,8 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value(f"newsarchive/{key}", amount)
 
     def loader(self, response: TextResponse) -> ArticleLoader:
-        return self.loader_class(response=response)
+        # The response's own selector: the page is parsed once, not again for the loader.
+        return self.loader_class(selector=response.selector, response=response)
 
 
 def merge_page(item: dict[str, Any], page: Article) -> None:

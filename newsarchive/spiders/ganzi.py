@@ -9,7 +9,7 @@ from itemloaders.processors import MapCompose
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, blocks, element_with_text, first, largest_text_block, text_of
+from newsarchive.extract import Block, Page, blocks, element_with_text, largest_text_block, text_of
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
@@ -37,13 +37,6 @@ _LIST = re.compile(r"^/html/(?P<dirs>(?:[a-z]{1,12}/){1,4})(?:index(?:_(?P<n>\d{
 _SENTENCE_END = "。！？!?”」』…"
 # A byline printed at the end of the last paragraph, after the closing sentence and some spaces.
 _TRAILING = re.compile(rf"^(?P<text>.*[{_SENTENCE_END}])\s+(?P<byline>[^{_SENTENCE_END}]{{2,30}})$")
-_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
-
-
-def _cls(name: str) -> str:
-    return _CLASS.format(name)
-
-
 def _dirs(path: str) -> str:
     """Column directories with a doubled column collapsed: ``xw/dzyw/dzyw/`` -> ``xw/dzyw/``."""
     parts = [p for p in path.split("/") if p]
@@ -64,10 +57,10 @@ class GanziSpider(PortalSpider):
         "http://www.kbcmw.com/html/wh/xkbrw/",  # 康巴人文
     )
 
-    title_xpaths = (f"//div[{_cls('article_title')}]/h3", f"//div[{_cls('article_title')}]/h1", "//h1")
-    date_xpaths = (f"//div[{_cls('article_title')}]/p",)
-    crumb_xpaths = (f"//div[{_cls('position')}]",)
-    body_xpaths = (f"//div[{_cls('article_content')}]",)
+    title_selectors = ("div.article_title/h3", "div.article_title/h1", "//h1")
+    date_selectors = ("div.article_title/p",)
+    crumb_selectors = ("div.position",)
+    body_selectors = ("div.article_content",)
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -107,14 +100,15 @@ class GanziSpider(PortalSpider):
 
     def extract(self, response: TextResponse) -> Article:
         root: HtmlElement = response.selector.root
+        page = Page(root)
         loader = self.loader(response)
-        title_el = first(root, self.title_xpaths)
+        title_el = page.first(self.title_selectors)
         title = text_of(title_el) if title_el is not None else ""
         if not clean_text(title):
             title = " ".join(response.xpath("//title//text()").getall())
         loader.add_value("title", title)
 
-        crumbs_el = first(root, self.crumb_xpaths)
+        crumbs_el = page.first(self.crumb_selectors)
         if crumbs_el is None:
             crumbs_el = element_with_text(root, "位置")
         crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
@@ -122,7 +116,7 @@ class GanziSpider(PortalSpider):
         loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
 
         # The source-and-date line: "甘孜日报    2020年02月02日"; the outlet is what precedes the date.
-        date_el = first(root, self.date_xpaths)
+        date_el = page.first(self.date_selectors)
         lines = [text_of(date_el)] if date_el is not None else []
         if title_el is not None:
             lines += [str(t) for t in title_el.xpath("following::text()[normalize-space()][position() <= 6]")]
@@ -136,7 +130,7 @@ class GanziSpider(PortalSpider):
                 loader.add_value("origin", line[: line.find(published.raw)])
                 break
 
-        body = first(root, self.body_xpaths)
+        body = page.first(self.body_selectors)
         if body is None:
             body = largest_text_block(root)
         if body is not None:
@@ -144,7 +138,9 @@ class GanziSpider(PortalSpider):
         return loader.load_item()
 
     def _read_body(self, parts: list[Block], response: TextResponse, loader: ArticleLoader) -> None:
-        head = True  # before the first body paragraph: subtitles, pictures, captions, top bylines
+        body: list[str] = []  # empty while in the head: subtitles, pictures, captions, top bylines
+        subtitles: list[str] = []
+        authors: list[str] = []
         images: list[dict[str, str | None]] = []
         uncaptioned: list[dict[str, str | None]] = []
         for i, block in enumerate(parts):
@@ -159,22 +155,24 @@ class GanziSpider(PortalSpider):
             uncaptioned.clear()
             if is_chrome_line(text):
                 continue
-            if head and (text.startswith("——") or text.endswith("——") or (block.centred and block.strong
-                                                                           and not images)):
-                loader.add_value("subtitle", text)
+            if not body and (text.startswith("——") or text.endswith("——")
+                             or (block.centred and block.strong and not images)):
+                subtitles.append(text)
                 continue
             byline = read_byline(text)
             if byline is not None and (not byline.bare or self._bare_byline_here(text, parts, i)):
-                loader.add_value("authors", byline.names)
+                authors += byline.names
                 continue
             trailing = _TRAILING.match(text)
             if trailing:
                 tail = read_byline(trailing["byline"])
                 if tail is not None:
-                    loader.add_value("authors", tail.names)
+                    authors += tail.names
                     text = trailing["text"]
-            head = False
-            loader.add_value("body", text)
+            body.append(text)
+        loader.add_value("subtitle", subtitles)
+        loader.add_value("authors", authors)
+        loader.add_value("body", body)
         loader.add_value("images", images)
 
     @staticmethod

@@ -10,7 +10,7 @@ from itemloaders.processors import MapCompose
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, blocks, element_with_text, first, largest_text_block, text_of
+from newsarchive.extract import Block, Page, blocks, element_with_text, largest_text_block, text_of
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
@@ -53,13 +53,6 @@ _PAGER = re.compile(
     r"createPageHTML\(\s*(\d{1,5})\s*,\s*(\d{1,5})\s*,\s*[\"']([\w-]{1,40})[\"']\s*,\s*[\"'](\w{1,6})[\"']\s*\)"
 )
 _SOURCE = re.compile(r"来源\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)(?=\s|时间|作者|编辑|$)")
-_CLASS = "contains(concat(' ', normalize-space(@class), ' '), ' {} ')"
-
-
-def _cls(name: str) -> str:
-    return _CLASS.format(name)
-
-
 def _host(sub: str | None) -> str:
     return f"{sub or 'www'}.cnjiwang.com"
 
@@ -76,32 +69,12 @@ class JilinSpider(PortalSpider):
     )
 
     # One XPath per template generation, newest layouts first; text markers back them up.
-    title_xpaths = (
-        f"//div[{_cls('art_title')}]",
-        f"//div[{_cls('art_box')}]/h1",
-        "//h1/span",
-        f"//*[{_cls('sp_zwtt')}]",
-        "//h1",
-    )
-    info_xpaths = (
-        f"//*[{_cls('art_data')}]",
-        f"//*[{_cls('art_info')}]",
-        f"//*[{_cls('zxdata')}]",
-        f"//*[{_cls('sp_zwdate')}]",
-    )
-    crumb_xpaths = (
-        f"//*[{_cls('crumbs')}]",
-        f"//*[{_cls('weizhi')}]",
-        f"//*[{_cls('path')}]",
-        f"//*[{_cls('sp_dqwz')}]",
-    )
-    body_xpaths = (
-        f"//*[{_cls('TRS_Editor')}]",
-        f"//div[{_cls('art_txt')}]",
-        f"//div[{_cls('art_con')}]",
-        f"//div[{_cls('content')}]",
-        f"//div[{_cls('sp_zwleft')}]",
-    )
+    # One selector per template generation, newest first; text markers back them up.
+    title_selectors = ("div.art_title", "div.art_box/h1", "//h1/span", ".sp_zwtt", "//h1")
+    info_selectors = (".art_data", ".art_info", ".zxdata", ".sp_zwdate")
+    crumb_selectors = (".crumbs", ".weizhi", ".path", ".sp_dqwz")
+    body_selectors = (".TRS_Editor", "div.art_txt", "div.art_con", "div.content", "div.sp_zwleft")
+    editor_selectors = (".art_editor", ".bianji")
 
     # --- URLs ---------------------------------------------------------------------------------
 
@@ -152,14 +125,15 @@ class JilinSpider(PortalSpider):
 
     def extract(self, response: TextResponse) -> Article:
         root: HtmlElement = response.selector.root
+        page = Page(root)
         loader = self.loader(response)
-        title_el = first(root, self.title_xpaths)
+        title_el = page.first(self.title_selectors)
         title = text_of(title_el) if title_el is not None else ""
         if not clean_text(title):
             title = " ".join(response.xpath("//title//text()").getall())
         loader.add_value("title", title)
 
-        info = first(root, self.info_xpaths)
+        info = page.first(self.info_selectors)
         if info is None:
             info = element_with_text(root, "来源")
         info_text = normalize_space(text_of(info)) if info is not None else ""
@@ -172,24 +146,26 @@ class JilinSpider(PortalSpider):
         if source:
             loader.add_value("origin", source["origin"])
 
-        crumbs_el = first(root, self.crumb_xpaths)
+        crumbs_el = page.first(self.crumb_selectors)
         if crumbs_el is None:
             crumbs_el = element_with_text(root, "位置")
         crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
         loader.add_value("breadcrumbs", crumbs)
         loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
 
-        body = first(root, self.body_xpaths)
+        body = page.first(self.body_selectors)
         if body is None:
             body = largest_text_block(root)
         if body is not None:
             self._read_body(blocks(body), response, loader)
-        loader.add_value("editors", self._editors(root, body, response, clean_text(title)))
+        loader.add_value("editors", self._editors(page, response, clean_text(title)))
         return loader.load_item()
 
     def _read_body(self, parts: Iterable[Block], response: TextResponse, loader: ArticleLoader) -> None:
         expect_caption = False
-        first_text = True
+        body: list[str] = []
+        authors: list[str] = []
+        editors: list[str] = []
         images: list[dict[str, str | None]] = []
         for block in parts:
             if block.image is not None:
@@ -204,21 +180,24 @@ class JilinSpider(PortalSpider):
             expect_caption = False
             if is_chrome_line(text) or "createPageHTML" in text:
                 continue
-            if len(text) <= 40 and read_editors(text):
-                loader.add_value("editors", read_editors(text))
+            named = read_editors(text) if len(text) <= 40 else []
+            if named:
+                editors += named
                 continue
             byline = read_byline(text)
             if byline is not None and byline.marked:
-                loader.add_value("authors", byline.names)
+                authors += byline.names
                 continue
-            if first_text:
+            if not body:
                 dateline = read_dateline(text)
                 if dateline is not None:
-                    loader.add_value("authors", dateline.authors)
+                    authors += dateline.authors
                     if not loader.get_collected_values("origin"):
                         loader.add_value("origin", dateline.origin)
-            first_text = False
-            loader.add_value("body", text)
+            body.append(text)
+        loader.add_value("body", body)
+        loader.add_value("authors", authors)
+        loader.add_value("editors", editors)
         loader.add_value("images", images)
 
     @staticmethod
@@ -237,15 +216,17 @@ class JilinSpider(PortalSpider):
                 return found
         return None
 
-    def _editors(self, root: HtmlElement, body: HtmlElement | None, response: TextResponse,
-                 title: str) -> list[str]:
-        names: list[str] = []
-        for node in root.xpath("//body//*[text()[contains(., '编辑')]]"):
-            text = text_of(node)
-            if len(text) <= 60:
-                names += read_editors(text)
+    def _editors(self, page: Page, response: TextResponse, title: str) -> list[str]:
+        editor_line = page.first(self.editor_selectors)
+        names = read_editors(text_of(editor_line)) if editor_line is not None else []
+        if not names:  # no editor block where the templates put one: any short line with the label
+            for node in page.root.xpath("//body//*[text()[contains(., '编辑')]]"):
+                text = text_of(node)
+                if len(text) <= 60:
+                    names += read_editors(text)
         if names:
             return names
+        root = page.root
         # Generation 3 prints the editor only in a hidden share block: "标题 栏目-频道 编辑 docid".
         ref = self.article_ref(response.url)
         if ref is None or not title:
