@@ -231,11 +231,15 @@ class JilinSpider(PortalSpider):
         ref = self.article_ref(response.url)
         if ref is None or not title:
             return []
-        for node in root.xpath("//body//*[contains(., $docid)][not(*[contains(., $docid)])]", docid=ref.article_id):
-            line = normalize_space(text_of(node))
-            if line.startswith(title) and line.endswith(ref.article_id):
-                rest = line[len(title): -len(ref.article_id)].split()
-                if len(rest) >= 2:
-                    byline = read_byline(rest[-1])
+        for text in root.xpath("//body//text()[contains(., $docid)]", docid=ref.article_id):
+            node = text.getparent()
+            for _ in range(3):  # the docid may sit in its own <span> inside the share line
+                if node is None:
+                    break
+                line = normalize_space(text_of(node))
+                if line.startswith(title) and line.endswith(ref.article_id):
+                    rest = line[len(title): -len(ref.article_id)].split()
+                    byline = read_byline(rest[-1]) if len(rest) >= 2 else None
                     return byline.names if byline else []
+                node = node.getparent()
         return []
