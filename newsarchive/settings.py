@@ -60,6 +60,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # a news page is well under this; larger answers are cut off
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+CONCURRENT_ITEMS = 16  # a page yields one record and a few requests: 100 idle workers only cost time
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 COOKIES_ENABLED = False

@@ -18,8 +18,12 @@ FIELD_ORDER = tuple(Article.fields)
 
 
 def ordered(item: Any) -> dict[str, Any]:
-    """The record as a dict, fields in schema order (extra fields after)."""
-    data = ItemAdapter(item).asdict()
+    """The record as a dict, fields in schema order (extra fields after).
+
+    A shallow copy: record values are plain JSON values already, so ItemAdapter's deep,
+    type-checking ``asdict`` would only cost time.
+    """
+    data = dict(ItemAdapter(item).items())
     out = {k: data[k] for k in FIELD_ORDER if k in data}
     out.update((k, v) for k, v in data.items() if k not in out)
     return out

@@ -91,10 +91,13 @@ class GanziSpider(PortalSpider):
         return ListPage(list(articles.values()), unique(n for n in nexts if n and n != own))
 
     def related_articles(self, response: TextResponse) -> list[str]:
-        found = []
-        for node in response.xpath("//body//*[text()[contains(., '上一篇') or contains(., '下一篇')]]"):
-            found += node.xpath(".//a/@href | following-sibling::a[1]/@href").getall()
-        return [urljoin(response.url, h.strip()) for h in found]
+        found: list[str] = []
+        for label in response.selector.root.xpath("//body//text()[contains(., '上一篇') or contains(., '下一篇')]"):
+            node = label.getparent()
+            if label.is_tail:  # "上一篇:<a>" where the label is the tail of an earlier element
+                node = node.getparent()
+            found += node.xpath(".//a/@href | following-sibling::a[1]/@href")
+        return [urljoin(response.url, str(h).strip()) for h in found]
 
     # --- article pages ------------------------------------------------------------------------
 
