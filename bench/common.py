@@ -26,7 +26,7 @@ def free_port() -> int:
 
 def _serve(pages: dict[str, sitegen.Page], port: int, latency: float, log: str) -> None:
     """A keep-alive HTTP/1.1 forward-proxy responder: every absolute URL answered from ``pages``."""
-    log_file = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+    log_file = open(log, "a", buffering=1, encoding="utf-8")
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
