@@ -36,26 +36,33 @@ class Block:
 
 
 def text_of(element: HtmlElement) -> str:
-    """All text under ``element`` except scripts, styles and ruby annotations, uncleaned."""
+    """All text under ``element`` except scripts, styles and ruby annotations, uncleaned.
+
+    Iterative, so a page nested thousands of levels deep costs time, not the stack.
+    """
     parts: list[str] = []
-    _collect(element, parts, top=True)
-    return "".join(parts)
-
-
-def _collect(element: HtmlElement, parts: list[str], top: bool = False) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in SKIP_TAGS or not tag:
-        if not top and element.tail:
-            parts.append(element.tail)
-        return
-    if tag == "br":
-        parts.append("\n")
-    elif element.text:
+    if element.text and element.tag not in SKIP_TAGS:
         parts.append(element.text)
-    for child in element:
-        _collect(child, parts)
-    if not top and element.tail:
-        parts.append(element.tail)
+    # (node, closing): a node's own text on the way in, its tail once its children are done.
+    stack: list[tuple[HtmlElement, bool]] = [(child, False) for child in reversed(element)]
+    while stack:
+        node, closing = stack.pop()
+        if closing:
+            if node.tail:
+                parts.append(node.tail)
+            continue
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if not tag or tag in SKIP_TAGS:
+            if node.tail:
+                parts.append(node.tail)
+            continue
+        if tag == "br":
+            parts.append("\n")
+        elif node.text:
+            parts.append(node.text)
+        stack.append((node, True))
+        stack.extend((child, False) for child in reversed(node))
+    return "".join(parts)
 
 
 def is_centred(element: HtmlElement, container: HtmlElement | None = None) -> bool:
@@ -73,7 +80,7 @@ def is_centred(element: HtmlElement, container: HtmlElement | None = None) -> bo
     return False
 
 
-def _all_strong(element: HtmlElement) -> bool:
+def _all_strong(element: HtmlElement, depth: int = 0) -> bool:
     own = (element.text or "").strip()
     if element.tag in ("strong", "b"):
         return bool(text_of(element).strip())
@@ -82,8 +89,10 @@ def _all_strong(element: HtmlElement) -> bool:
     children = [c for c in element if isinstance(c.tag, str) and c.tag not in SKIP_TAGS and c.tag != "br"]
     if not children:
         return False
+    if depth > 8:  # bold text is a shallow thing; deeper nesting is not a heading
+        return False
     for child in children:
-        if not _all_strong(child) or (child.tail or "").strip():
+        if not _all_strong(child, depth + 1) or (child.tail or "").strip():
             return False
     return True
 
@@ -94,15 +103,20 @@ def blocks(container: HtmlElement) -> Iterator[Block]:
     A block element holding other blocks is descended into; text directly beside nested blocks,
     and lines split by ``<br>``, become paragraphs of their own.
     """
-    yield from _walk(container, container)
+    yield from _walk(container, container, 0)
 
 
 def _has_block_child(element: HtmlElement) -> bool:
     return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in element)
 
 
-def _walk(element: HtmlElement, container: HtmlElement) -> Iterator[Block]:
-    if _has_block_child(element):
+# Below this many nested blocks a subtree is read as one paragraph: real articles nest a few
+# levels, and a hostile page must not exhaust the stack.
+MAX_DEPTH = 60
+
+
+def _walk(element: HtmlElement, container: HtmlElement, depth: int) -> Iterator[Block]:
+    if depth < MAX_DEPTH and _has_block_child(element):
         if element.text and element.text.strip():
             yield from _text_blocks(element.text, element, container)
         for child in element:
@@ -111,7 +125,7 @@ def _walk(element: HtmlElement, container: HtmlElement) -> Iterator[Block]:
                     yield from _text_blocks(child.tail, element, container)
                 continue
             if child.tag in BLOCK_TAGS:
-                yield from _walk(child, container)
+                yield from _walk(child, container, depth + 1)
             else:
                 yield from _leaf(child, container)
             if child.tail and child.tail.strip():

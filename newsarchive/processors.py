@@ -151,7 +151,7 @@ def parse_iso(value: str) -> datetime:
 # --- outlets, bylines and datelines ------------------------------------------------------------
 
 _BOOK_MARKS = re.compile(r"[《》〈〉]")
-_SOURCE_LABEL = re.compile(r"^\s*(?:来源|來源|稿源|出处)\s*[:：]?\s*")
+_SOURCE_LABEL = re.compile(r"^\s*(?:(?:来源|來源|稿源|出处)\s*[:：]?\s*)+")
 
 
 def clean_origin(text: str | None) -> str | None:

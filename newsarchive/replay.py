@@ -268,3 +268,4 @@ class ReplayAddon:
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="project")
         settings.set("DOWNLOAD_DELAY", 0, priority="project")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="project")
+        settings.set("RETRY_BACKOFF_BASE", 0, priority="project")

@@ -1,5 +1,15 @@
 """Scrapy settings for newsarchive. Every setting a user may change is in the README's table."""
 
+import os
+import warnings
+
+from scrapy.exceptions import ScrapyDeprecationWarning
+
+# The tests run every crawl with this set: a Scrapy deprecation is an error there, as in the test
+# process itself (PYTHONWARNINGS cannot name Scrapy's warning class at interpreter start-up).
+if os.environ.get("NEWSARCHIVE_STRICT_WARNINGS"):
+    warnings.filterwarnings("error", category=ScrapyDeprecationWarning)
+
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 NEWSPIDER_MODULE = "newsarchive.spiders"
@@ -17,6 +27,8 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.store.JsonLinesStore": 800,
 }
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsarchive.retry.BackoffRetryMiddleware": 550,
     "newsarchive.conditional.ConditionalRequestsMiddleware": 560,
     # Next to the downloader: requests as sent, responses as received (before decompression).
     "newsarchive.warc.WarcCaptureMiddleware": 950,
@@ -63,6 +75,8 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 CONCURRENT_ITEMS = 16  # a page yields one record and a few requests: 100 idle workers only cost time
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubling for each further one
+RETRY_BACKOFF_MAX = 60.0  # longest wait before a retry, Retry-After included
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 

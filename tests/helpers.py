@@ -18,8 +18,9 @@ from newsarchive.layout import record_files
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SCHEMA_PATH = ROOT / "newsarchive" / "schema" / "article.schema.json"
-# Scrapy's deprecations are errors in every crawl the tests start, as in the test process itself.
-WARNINGS = "error::scrapy.exceptions.ScrapyDeprecationWarning"
+# Scrapy's deprecations are errors in every crawl the tests start, as in the test process itself
+# (newsarchive.settings turns them into errors when this is set).
+STRICT = {"NEWSARCHIVE_STRICT_WARNINGS": "1"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def schema_errors(record: dict[str, Any]) -> list[str]:
 def scrapy_cmd(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300,
                check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run ``scrapy ARGS`` in a child process, as a user would, with deprecations as errors."""
-    full_env = {**os.environ, "PYTHONWARNINGS": WARNINGS, **(env or {})}
+    full_env = {**os.environ, **STRICT, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=full_env, capture_output=True,
                           text=True, timeout=timeout)

@@ -92,3 +92,54 @@ def proxy_site(pages: Mapping[str, tuple[int, dict[str, str], bytes]],
     finally:
         server.shutdown()
         server.server_close()
+
+
+Behaviour = Callable[[BaseHTTPRequestHandler], None]
+
+
+class QuietServer(ThreadingHTTPServer):
+    """A client hanging up on a deliberately slow or broken answer is expected here, not an error."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
+def send(handler: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str], body: bytes) -> None:
+    handler.send_response(status)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+@contextmanager
+def proxy_behaviours(routes: Mapping[str, Behaviour]) -> Iterator[tuple[str, list[str]]]:
+    """A forward proxy on loopback where each absolute URL runs its own behaviour (faults included)."""
+    requested: list[str] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            with lock:
+                requested.append(self.path)
+            behaviour = routes.get(self.path)
+            if behaviour is None:
+                send(self, 404, {"Content-Type": "text/html"}, b"")
+            else:
+                behaviour(self)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = QuietServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", requested
+    finally:
+        server.shutdown()
+        server.server_close()

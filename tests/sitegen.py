@@ -80,3 +80,15 @@ def write_replay(pages: dict[str, Page], root: Path) -> Path:
         (case / "response.json").write_text(json.dumps({"url": url, "status": status, "headers": headers}),
                                             encoding="utf-8")
     return root
+
+
+def ganzi_page(title: str, date_line: str, paragraphs: list[str], extra: str = "", charset: str = "gb2312",
+               encoding: str = "gbk") -> bytes:
+    """One article page in the Ganzi layout, for tests that need a page of their own."""
+    body = "".join(f"<p>&nbsp;&nbsp;{p}</p>" for p in paragraphs)
+    html = (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}" />'
+            f"<title>{title}_康巴传媒网</title></head><body>"
+            '<div class="position">您所在的位置:康巴传媒网 &gt;&gt; 新闻 &gt;&gt; 党政要闻 &gt;&gt; 浏览文章</div>'
+            f'<div class="article_title"><h3>{title}</h3><p>甘孜日报&nbsp;&nbsp;{date_line}</p></div>'
+            f'<div class="article_content">{body}{extra}</div></body></html>')
+    return html.encode(encoding, errors="xmlcharrefreplace")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sitegen
-from helpers import FIXTURES, ROOT, WARNINGS, crawl, read_records, scrapy_cmd
+from helpers import FIXTURES, ROOT, STRICT, crawl, read_records, scrapy_cmd
 from sitegen import Page
 
 from newsarchive.jsonl import dump_line
@@ -85,7 +85,7 @@ def count_lines(archive: Path) -> int:
 
 
 def crawl_process(archive: Path, site_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONWARNINGS": WARNINGS}
+    env = {**os.environ, **STRICT}
     args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
             "-s", f"REPLAY_DIR={site_dir}", "-s", f"ARCHIVE_DIR={archive}", "-s", "LOG_LEVEL=WARNING",
             "-s", "CONCURRENT_REQUESTS=4"]
@@ -262,7 +262,7 @@ def test_crawlall_exits_nonzero_when_rejects_are_too_many(tmp_path: Path) -> Non
 def test_two_simultaneous_crawlall_runs(tmp_path: Path) -> None:
     site_dir = sitegen.write_replay(sitegen.site(40), tmp_path / "site")
     archive = tmp_path / "a"
-    env = {**os.environ, "PYTHONWARNINGS": WARNINGS}
+    env = {**os.environ, **STRICT}
     args = [sys.executable, "-m", "scrapy", "crawlall", "--spiders", "ganzi", "-a",
             f"start_urls={sitegen.list_url(0)}", "-s", f"REPLAY_DIR={site_dir}", "-s", f"ARCHIVE_DIR={archive}",
             "-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS=1", "-s", "LOG_LEVEL=WARNING"]

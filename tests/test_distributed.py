@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sitegen
-from helpers import ROOT, WARNINGS, read_records
+from helpers import ROOT, STRICT, read_records
 from loopback import proxy_site
 from redis_server import redis_server
 
@@ -25,7 +25,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def worker(archive: Path, redis_url: str, proxy: str, name: str, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONWARNINGS": WARNINGS, "http_proxy": proxy, "no_proxy": ""}
+    env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
     args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
             "-s", f"ARCHIVE_DIR={archive}", "-s", f"REDIS_URL={redis_url}", "-s", "RUN_ID=test-run",
             "-s", f"WORKER_ID={name}", "-s", "WORKER_HEARTBEAT_TTL=2", "-s", "LOG_LEVEL=INFO",

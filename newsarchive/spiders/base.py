@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import content_hash, detect_script, to_simplified, unique
 from newsarchive.state import State, open_state
+
+_TEXT_TYPES = (b"application/xhtml+xml", b"application/xml")
 
 
 class ArticleRef(NamedTuple):
@@ -112,7 +116,14 @@ class PortalSpider(scrapy.Spider):
             yield from self.parse_list(response)
 
     def text_response(self, response: Response) -> TextResponse | None:
-        if isinstance(response, TextResponse):
+        """The response as text, or None (counted, logged) when it is not a page of text.
+
+        Scrapy guesses an HtmlResponse from a ``.html`` URL whatever the server declared; an
+        archive believes the declared type when there is one.
+        """
+        declared = (response.headers.get("Content-Type") or b"").split(b";")[0].strip().lower()
+        textual = not declared or declared.startswith(b"text/") or declared in _TEXT_TYPES
+        if isinstance(response, TextResponse) and textual:
             return response
         self.count("not_text")
         self.logger.warning("Not a text page, skipped: %s (%s)", response.url,
@@ -181,6 +192,20 @@ class PortalSpider(scrapy.Spider):
         self.count("article_failed")
         self.logger.error("Article not fetched, tried again next run: %s (%s)", request.url,
                           f"HTTP {status}" if status else repr(failure.value))
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def request_dropped(self, request: scrapy.Request, spider: Any = None) -> None:
+        """The scheduler refused a request: for an article, that is worth a line (a redirect loop,
+        or a redirect to an article already requested), and the article stays pending."""
+        if "record_id" in request.meta:
+            self.count("article_dropped")
+            self.logger.info("Article request dropped as already seen in this run: %s (redirected from %s)",
+                             request.url, ", ".join(request.meta.get("redirect_urls", [])) or "nowhere")
 
     def closed(self, reason: str) -> None:
         if reason == "finished" and self.state is not None:
@@ -297,6 +322,28 @@ def merge_page(item: dict[str, Any], page: Article) -> None:
 def provenance(response: Response) -> dict[str, Any]:
     """Where a page's bytes are kept: its WARC file, record id and payload digest (when captured)."""
     return {"url": response.url, **response.meta.get("warc_record", {})}
+
+
+def absolute(base: str, href: str) -> str:
+    """``href`` resolved against ``base``; empty when it cannot be (a malformed link is no link).
+
+    >>> absolute("http://www.kbcmw.com/html/xw/", " ../wh/1.html "), absolute("http://a/", "http://[")
+    ('http://www.kbcmw.com/html/wh/1.html', '')
+    """
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return ""
+
+
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit`` that answers None for a URL it cannot read (``http://[``) instead of raising."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018  (raises for a malformed host)
+    except ValueError:
+        return None
+    return parts
 
 
 def now_utc() -> str:

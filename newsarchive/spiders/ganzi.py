@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
 
 from itemloaders.processors import MapCompose
 from lxml.html import HtmlElement
@@ -22,7 +21,7 @@ from newsarchive.processors import (
     read_byline,
     unique,
 )
-from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider
+from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider, absolute, split_url
 
 _TITLE_SUFFIX = re.compile(r"\s*[-_|]\s*康巴传媒网\s*$")
 
@@ -65,14 +64,18 @@ class GanziSpider(PortalSpider):
     # --- URLs ---------------------------------------------------------------------------------
 
     def article_ref(self, url: str) -> ArticleRef | None:
-        parts = urlsplit(url)
+        parts = split_url(url)
+        if parts is None:
+            return None
         m = _ARTICLE.match(parts.path)
         if parts.scheme not in ("http", "https") or not _HOST.match(parts.hostname or "") or m is None:
             return None
         return ArticleRef(m["id"], f"http://www.kbcmw.com/html/{_dirs(m['dirs'])}{m['id']}.html")
 
     def list_url(self, url: str) -> str | None:
-        parts = urlsplit(url)
+        parts = split_url(url)
+        if parts is None:
+            return None
         m = _LIST.match(parts.path)
         if parts.scheme not in ("http", "https") or not _HOST.match(parts.hostname or "") or m is None:
             return None
@@ -82,11 +85,11 @@ class GanziSpider(PortalSpider):
     def read_list(self, response: TextResponse) -> ListPage:
         articles: dict[str, str] = {}
         for href in response.xpath("//body//a/@href").getall():
-            ref = self.article_ref(urljoin(response.url, href.strip()))
+            ref = self.article_ref(absolute(response.url, href))
             if ref is not None:
                 articles.setdefault(ref.article_id, ref.url)
         own = self.list_url(response.url)
-        nexts = [self.list_url(urljoin(response.url, h.strip()))
+        nexts = [self.list_url(absolute(response.url, h))
                  for h in response.xpath("//a[normalize-space(.)='下一页']/@href").getall()]
         return ListPage(list(articles.values()), unique(n for n in nexts if n and n != own))
 
@@ -97,7 +100,7 @@ class GanziSpider(PortalSpider):
             if label.is_tail:  # "上一篇:<a>" where the label is the tail of an earlier element
                 node = node.getparent()
             found += node.xpath(".//a/@href | following-sibling::a[1]/@href")
-        return [urljoin(response.url, str(h).strip()) for h in found]
+        return [absolute(response.url, str(h)) for h in found]
 
     # --- article pages ------------------------------------------------------------------------
 
@@ -148,7 +151,7 @@ class GanziSpider(PortalSpider):
         uncaptioned: list[dict[str, str | None]] = []
         for i, block in enumerate(parts):
             if block.image is not None:
-                images.append({"url": urljoin(response.url, block.image), "caption": None})
+                images.append({"url": absolute(response.url, block.image), "caption": None})
                 uncaptioned.append(images[-1])
                 continue
             text = block.text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import urljoin, urlsplit
 
 from itemloaders.processors import MapCompose
 from lxml.html import HtmlElement
@@ -24,7 +23,7 @@ from newsarchive.processors import (
     read_editors,
     unique,
 )
-from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider
+from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider, absolute, split_url
 
 _TITLE_SUFFIX = re.compile(r"(?:\s*[-_|]\s*[^-_|]{1,16}){0,2}\s*[-_|]\s*(?:中国吉林网|吉网)\s*$")
 
@@ -79,7 +78,9 @@ class JilinSpider(PortalSpider):
     # --- URLs ---------------------------------------------------------------------------------
 
     def article_ref(self, url: str) -> ArticleRef | None:
-        parts = urlsplit(url)
+        parts = split_url(url)
+        if parts is None:
+            return None
         host = _HOST.match(parts.hostname or "")
         m = _ARTICLE.match(parts.path)
         if parts.scheme not in ("http", "https") or host is None or m is None or host["sub"] == "m":
@@ -88,7 +89,9 @@ class JilinSpider(PortalSpider):
         return ArticleRef(m["docid"], canonical, int(m["page"] or 0))
 
     def list_url(self, url: str) -> str | None:
-        parts = urlsplit(url)
+        parts = split_url(url)
+        if parts is None:
+            return None
         host = _HOST.match(parts.hostname or "")
         m = _LIST.match(parts.path or "/")
         if parts.scheme not in ("http", "https") or host is None or m is None or host["sub"] == "m":
@@ -99,15 +102,15 @@ class JilinSpider(PortalSpider):
     def read_list(self, response: TextResponse) -> ListPage:
         articles: dict[str, str] = {}
         for href in response.xpath("//body//a/@href").getall():
-            ref = self.article_ref(urljoin(response.url, href.strip()))
+            ref = self.article_ref(absolute(response.url, href))
             if ref is not None:
                 articles.setdefault(ref.article_id, ref.url)
         next_pages = []
         for count, current, name, ext in _PAGER.findall(response.text):
             if name == "index" and int(current) + 1 < int(count):
-                next_pages.append(urljoin(response.url, f"index_{int(current) + 1}.{ext}"))
+                next_pages.append(absolute(response.url, f"index_{int(current) + 1}.{ext}"))
         for href in response.xpath("//a[normalize-space(.)='下一页']/@href").getall():
-            next_pages.append(urljoin(response.url, href.strip()))
+            next_pages.append(absolute(response.url, href))
         own = self.list_url(response.url)
         canonical = [c for c in (self.list_url(u) for u in next_pages) if c and c != own]
         return ListPage(list(articles.values()), unique(canonical))
@@ -118,7 +121,7 @@ class JilinSpider(PortalSpider):
             return []
         for count, current, name, ext in _PAGER.findall(response.text):
             if name == ref.article_id and current == "0":
-                return [urljoin(response.url, f"{name}_{i}.{ext}") for i in range(1, min(int(count), 100))]
+                return [absolute(response.url, f"{name}_{i}.{ext}") for i in range(1, min(int(count), 100))]
         return []
 
     # --- article pages ------------------------------------------------------------------------
@@ -169,7 +172,7 @@ class JilinSpider(PortalSpider):
         images: list[dict[str, str | None]] = []
         for block in parts:
             if block.image is not None:
-                images.append({"url": urljoin(response.url, block.image), "caption": None})
+                images.append({"url": absolute(response.url, block.image), "caption": None})
                 expect_caption = True
                 continue
             text = block.text

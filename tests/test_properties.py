@@ -1,0 +1,147 @@
+"""Property tests: every processor takes arbitrary text without raising, and is idempotent where
+cleaning should be; URL canonicalisation and ids are stable across variants."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsarchive.distributed import redacted
+from newsarchive.layout import crawl_day, source_dir
+from newsarchive.processors import (
+    chrome_phrase,
+    clean_origin,
+    clean_text,
+    content_hash,
+    detect_script,
+    normalize_space,
+    parse_published,
+    read_breadcrumbs,
+    read_byline,
+    read_dateline,
+    read_editors,
+    strip_controls,
+    strip_pinyin,
+)
+from newsarchive.retry import retry_after_seconds
+from newsarchive.spiders.ganzi import GanziSpider
+from newsarchive.spiders.jilin import JilinSpider
+
+# Text that looks like the portals' pages: CJK, digits, pinyin tone marks, the marks and
+# separators the loaders key on, all kinds of space, control characters, and anything else.
+PIECES = st.sampled_from(["记者", "编辑:", "责任编辑：", "来源:", "讯", "(", ")", "（", "）", "■", "◎", "□", "▉",
+                          "文/图", "年", "月", "日", ":", "-", ">>", ">", "您的位置", "\u3000", "\xa0", "\n", " ", "\x00",
+                          "\u200b", "wǎng", "(bào)", "?qǐng)", "《", "》", "吉林日报", "2020", "02", "07", "10:07:09"])
+TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=30).map("".join)
+settings.register_profile("newsarchive", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("newsarchive")
+
+JILIN, GANZI = JilinSpider(), GanziSpider()
+
+
+@given(TEXT)
+def test_text_cleaning_never_raises_and_is_idempotent(text: str) -> None:
+    for clean in (clean_text, normalize_space, strip_controls):
+        once = clean(text)
+        assert clean(once) == once
+    assert "\x00" not in clean_text(text) and "\u3000" not in clean_text(text)
+    assert clean_text(text) == clean_text(text).strip()
+
+
+@given(TEXT)
+def test_pinyin_stripping_is_idempotent(text: str) -> None:
+    once = strip_pinyin(text)
+    assert strip_pinyin(once) == once
+    assert len(once) <= len(text)
+
+
+@given(TEXT)
+def test_readers_never_raise(text: str) -> None:
+    published = parse_published(text)
+    if published is not None:
+        assert published.raw in normalize_space(text) or published.raw in text
+        assert len(published.date) == 10
+        assert published.at is None or (published.at.startswith(published.date) and published.at.endswith("+08:00"))
+    byline = read_byline(text)
+    if byline is not None:
+        assert byline.names and all(2 <= len(n) <= 6 for n in byline.names)
+    dateline = read_dateline(text)
+    if dateline is not None:
+        assert dateline.origin is None or dateline.origin
+    assert all(read_editors(text))
+    assert all(read_breadcrumbs(text))
+    chrome_phrase(text)
+    detect_script(text)
+    assert len(content_hash(text)) == 64
+
+
+@given(TEXT)
+def test_origin_cleaning_is_idempotent(text: str) -> None:
+    once = clean_origin(text)
+    assert once is None or clean_origin(once) == once
+    assert once is None or ("《" not in once and "》" not in once)
+
+
+URL_PARTS = st.sampled_from(["http://", "https://", "HTTP://", "ftp://", "javascript:", "//", "", "data:,"])
+HOSTS = st.sampled_from(["news.cnjiwang.com", "news.chinajilin.com.cn", "m.cnjiwang.com", "www.kbcmw.com",
+                         "kbcmw.com", "ti.kbcmw.com", "evil.example", "cnjiwang.com.evil.example", ""])
+PATHS = st.sampled_from(["/jwyc/202002/3069759.html", "/jwyc/202002/3069759_1.html", "/html/xw/dzyw/58225.html",
+                         "/html/xw/dzyw/dzyw/58225.html", "/html/xw/dzyw/", "/jwyc/", "/jwyc/index_3.html",
+                         "/../../etc/passwd", "/html/xw/dzyw/../../58225.html", "/%2e%2e/x.html", ""])
+
+
+@given(URL_PARTS, HOSTS, PATHS, st.sampled_from(["", "?cc=jw", "#top", "?a=1&b=2#x"]), st.text(max_size=10))
+def test_canonical_urls_are_stable_and_ids_survive_variants(scheme: str, host: str, path: str, query: str,
+                                                            noise: str) -> None:
+    for spider in (JILIN, GANZI):
+        for url in (f"{scheme}{host}{path}{query}", f"{scheme}{host}{path}{noise}"):
+            ref = spider.article_ref(url)
+            if ref is not None:
+                again = spider.article_ref(ref.url)
+                assert again is not None and again.url == ref.url and again.article_id == ref.article_id
+                assert again.page == 0 and ref.article_id.isdigit()
+                assert "?" not in ref.url and "#" not in ref.url and ".." not in ref.url
+            listed = spider.list_url(url)
+            if listed is not None:
+                assert spider.list_url(listed) == listed
+
+
+@given(st.sampled_from(["http", "https"]), st.sampled_from(["news.cnjiwang.com", "news.chinajilin.com.cn"]),
+       st.sampled_from(["", "?cc=jw"]), st.sampled_from(["", "_1", "_2"]))
+def test_every_jilin_variant_has_one_id(scheme: str, host: str, query: str, part: str) -> None:
+    ref = JILIN.article_ref(f"{scheme}://{host}/jwyc/202002/3069759{part}.html{query}")
+    assert ref is not None
+    assert (ref.article_id, ref.url) == ("3069759", "https://news.cnjiwang.com/jwyc/202002/3069759.html")
+
+
+@given(st.text(alphabet=string.ascii_letters + string.digits + ":/@._-%", max_size=40))
+def test_redis_urls_never_show_a_password(secret: str) -> None:
+    secret = secret.replace("@", "").replace("/", "").replace(":", "") or "x"
+    shown = redacted(f"redis://user:{secret}@10.1.2.3:6379/0")
+    assert "***" in shown and (secret not in shown or secret in "user10.1.2.3:6379/0redis***")
+
+
+@given(st.text(max_size=30))
+def test_paths_never_come_from_arbitrary_names(name: str) -> None:
+    from pathlib import Path
+
+    try:
+        path = source_dir(Path("archive"), name)
+    except ValueError:
+        return
+    assert path.parent == Path("archive") and "/" not in name and ".." not in name
+
+
+@given(st.text(max_size=40))
+def test_crawl_day_and_retry_after_never_misbehave(text: str) -> None:
+    try:
+        day = crawl_day(text)
+    except ValueError:
+        pass
+    else:
+        assert len(day) == 10 and day[4] == "-"
+    seconds = retry_after_seconds(text)
+    assert seconds is None or seconds >= 0
