@@ -33,7 +33,8 @@ from newsarchive.spiders.jilin import JilinSpider
 # separators the loaders key on, all kinds of space, control characters, and anything else.
 PIECES = st.sampled_from(["记者", "编辑:", "责任编辑：", "来源:", "讯", "(", ")", "（", "）", "■", "◎", "□", "▉",
                           "文/图", "年", "月", "日", ":", "-", ">>", ">", "您的位置", "\u3000", "\xa0", "\n", " ",
-                          "\x00", "\u200b", "wǎng", "(bào)", "?qǐng)", "《", "》", "吉林日报", "2020", "02", "07", "10:07:09"])
+                          "\x00", "\u200b", "wǎng", "(bào)", "?qǐng)", "《", "》", "吉林日报", "2020", "02", "07",
+                          "10:07:09"])
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=30).map("".join)
 settings.register_profile("newsarchive", max_examples=300, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
