@@ -1,0 +1,25 @@
+"""Limits and secrets: bounded downloads, and a Redis password never reaching a log."""
+
+from __future__ import annotations
+
+from helpers import scrapy_cmd
+from scrapy.utils.project import get_project_settings
+
+
+def test_download_limits_are_set() -> None:
+    settings = get_project_settings()
+    assert 0 < settings.getint("DOWNLOAD_WARNSIZE") < settings.getint("DOWNLOAD_MAXSIZE") <= 16 * 1024 * 1024
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert "newsarchive" in settings.get("USER_AGENT") and settings.get("CONTACT") in settings.get("USER_AGENT")
+
+
+def test_a_redis_password_never_reaches_the_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Nothing listens on port 1: the crawl fails to start, and says so without the password.
+    proc = scrapy_cmd("crawl", "jilin", "-s", "REDIS_URL=redis://:topsecret-123@127.0.0.1:1/0",
+                      "-s", f"ARCHIVE_DIR={tmp_path}", "-s", "LOG_LEVEL=DEBUG", check=False, timeout=120)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 or "Error" in output
+    assert "topsecret-123" not in output
+    assert "127.0.0.1" in output  # the failure is still explained
