@@ -118,6 +118,10 @@ def test_sigkill_at_several_points_loses_and_duplicates_nothing(tmp_path: Path) 
     assert len(ids) == total, f"{total - len(ids)} article(s) lost"
     assert set(ids.values()) == {1}, "an article was archived twice"
     assert stats.get("newsarchive/duplicate/id", 0) == 0
+    assert not list((archive / "warc").glob("*.open")), "a WARC file killed mid-write was not closed out"
+    for path in (archive / "warc").glob("*.warc.gz"):
+        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True)
+        assert check.returncode == 0, f"{path.name} is not readable"
 
 
 def test_torn_last_line_is_repaired_and_its_article_fetched_again(tmp_path: Path) -> None:
