@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,12 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newsarchive.layout import record_files
-from newsarchive.redis_state import RedisState
+from newsarchive.redis_state import RedisState, alive_key
 from newsarchive.state import open_state
 
 logger = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ class RedisAddon:
             ("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests"),
             ("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:seen:{run_id}"),
             ("ARCHIVE_STATE", "newsarchive.redis_state.RedisState"),
+            ("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"),
+                                    "newsarchive.distributed.ReleaseTakenMiddleware": 1}),
             ("WORKER_ID", worker),
             ("RUN_ID", run_id),
         ):
@@ -108,12 +112,24 @@ class ReliableScheduler(Scheduler):
     def from_crawler(cls, crawler: Crawler) -> ReliableScheduler:
         instance = super().from_crawler(crawler)
         instance.crawler = crawler
-        crawler.signals.connect(instance.done, signal=signals.request_left_downloader)
+        # A request is released once its callback's output is all handed over (see
+        # ReleaseTakenMiddleware), or when the scheduler refuses it; anything else taken
+        # (a download that failed) is put back if the worker dies, or dropped at a normal end.
         crawler.signals.connect(instance.done, signal=signals.request_dropped)
         return instance
 
     def open(self, spider: Any) -> None:
-        super().open(spider)
+        # scrapy-redis's own open() logs through the deprecated Spider.log(): the same, without it.
+        self.spider = spider
+        self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
+                                                 key=self.queue_key % {"spider": spider.name},
+                                                 serializer=self.serializer)
+        if not self.df:
+            self.df: Any = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if len(self.queue):
+            logger.info("Resuming: %d request(s) already on the shared queue", len(self.queue))
         settings = self.crawler.settings
         self.worker = settings.get("WORKER_ID")
         self.ttl = max(2, settings.getint("WORKER_HEARTBEAT_TTL", 60))
@@ -121,7 +137,7 @@ class ReliableScheduler(Scheduler):
         self.taken_prefix = f"{base}:taken:"
         self.alive_prefix = f"{base}:alive:"
         self.taken_key = self.taken_prefix + self.worker
-        self.alive_key = self.alive_prefix + self.worker
+        self.alive_key = alive_key(spider.name, self.worker)
         self.token_key = f"{base}:tokens"
         self.pop_script = self.server.register_script(_POP_AND_TAKE)
         self.server.expire(self.df.key, 7 * 24 * 3600)  # a run's seen-set outlives the run by a week
@@ -169,8 +185,18 @@ class ReliableScheduler(Scheduler):
         pipe.delete(key)
         pipe.execute()
         if self.stats is not None:
-            self.stats.inc_value("newsarchive/redis/requeued", len(held), spider=self.spider)
+            self.stats.inc_value("newsarchive/redis/requeued", len(held))
         logger.warning("Put %d request(s) back on the queue (%s)", len(held), why)
+
+    def enqueue_request(self, request: Request) -> bool:
+        # scrapy-redis's own version passes spider= to the stats, which Scrapy 2.19 deprecates.
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        if self.stats is not None:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
 
     def next_request(self) -> Request | None:
         found = self.pop_script(keys=[self.queue.key, self.taken_key, self.token_key])
@@ -180,7 +206,7 @@ class ReliableScheduler(Scheduler):
         request: Request = self.queue._decode_request(data)
         request.meta["taken_token"] = token.decode() if isinstance(token, bytes) else str(token)
         if self.stats is not None:
-            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
@@ -200,3 +226,31 @@ class ReliableScheduler(Scheduler):
         token = request.meta.get("taken_token")
         if token is not None:
             self.server.hdel(self.taken_key, token)
+
+
+class ReleaseTakenMiddleware:
+    """Spider middleware: a taken request is released only after everything its callback yielded
+    has been handed to the engine (new requests are on the shared queue by then). Released
+    earlier, a worker killed mid-callback would lose the links of the page it was reading."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReleaseTakenMiddleware:
+        return cls(crawler)
+
+    def _release(self, response: Any) -> None:
+        scheduler = getattr(getattr(self.crawler.engine, "_slot", None), "scheduler", None)
+        request = getattr(response, "request", None)
+        if isinstance(scheduler, ReliableScheduler) and request is not None:
+            scheduler.done(request)
+
+    def process_spider_output(self, response: Any, result: Iterable[Any]) -> Iterator[Any]:
+        yield from result
+        self._release(response)
+
+    async def process_spider_output_async(self, response: Any, result: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for output in result:
+            yield output
+        self._release(response)

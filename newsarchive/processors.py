@@ -164,7 +164,7 @@ def clean_origin(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    value = _BOOK_MARKS.sub("", _SOURCE_LABEL.sub("", clean_text(text))).strip(" :：")
+    value = normalize_space(_BOOK_MARKS.sub("", _SOURCE_LABEL.sub("", clean_text(text)))).strip(" :：")
     return value or None
 
 

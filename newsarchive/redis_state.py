@@ -22,6 +22,11 @@ logger = logging.getLogger(__name__)
 P = "newsarchive:state:"
 
 
+def alive_key(source: str, worker: str) -> str:
+    """The key a live worker keeps refreshing (see newsarchive.distributed)."""
+    return f"newsarchive:{source}:alive:{worker}"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -29,16 +34,17 @@ def _now() -> str:
 class RedisState:
     """Articles, file lengths, pending articles, runs, list pages and WARC payloads in Redis."""
 
-    def __init__(self, url: str, archive: Path, worker: str) -> None:
+    def __init__(self, url: str, archive: Path, worker: str, run: str = "") -> None:
         self.db = redis.Redis.from_url(url)
         self.archive = archive
         self.worker = worker
+        self.run = run
         self.recovered = 0
 
     @classmethod
     def from_settings(cls, settings: Any) -> RedisState:
         archive = Path(settings.get("ARCHIVE_DIR", "archive"))
-        state = cls(settings.get("REDIS_URL"), archive, settings.get("WORKER_ID", ""))
+        state = cls(settings.get("REDIS_URL"), archive, settings.get("WORKER_ID", ""), settings.get("RUN_ID", ""))
         state.recovered = state.recover(record_files(archive))
         return state
 
@@ -131,17 +137,24 @@ class RedisState:
     def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None:
         pipe = self.db.pipeline(transaction=True)
         for article_id, url in articles:
-            pipe.hsetnx(P + "pending", article_id, json.dumps({"source": source, "url": url, "attempts": 0}))
+            pipe.hsetnx(P + "pending", article_id, json.dumps(
+                {"source": source, "url": url, "attempts": 0, "run": self.run, "worker": self.worker}))
         pipe.execute()
 
     def forget_pending(self, article_id: str) -> None:
         self.db.hdel(P + "pending", article_id)
 
     def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]:
+        """Pending articles to retry: left by an earlier run, by this worker's previous life, or by a
+        worker of this run that died; not those a live worker of this run is working on."""
         retry, dropped = [], []
         for key, raw in self.db.hscan_iter(P + "pending"):
             entry = json.loads(raw)
             if entry["source"] != source:
+                continue
+            owner = entry.get("worker", "")
+            if (entry.get("run") == self.run and owner != self.worker
+                    and self.db.exists(alive_key(source, owner))):
                 continue
             article_id = self._s(key) or ""
             entry["attempts"] += 1

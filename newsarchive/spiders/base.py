@@ -98,7 +98,8 @@ class PortalSpider(scrapy.Spider):
                 ref = self.article_ref(url)
                 if ref is not None:
                     self.count("pending_retried")
-                    yield self.article_request(ref)
+                    # A retry on purpose: a seen-set shared with the run that lost it must not refuse it.
+                    yield self.article_request(ref).replace(dont_filter=True)
         for url in self.start_urls:
             ref = self.article_ref(url)
             if ref is not None:
@@ -200,12 +201,13 @@ class PortalSpider(scrapy.Spider):
         return spider
 
     def request_dropped(self, request: scrapy.Request, spider: Any = None) -> None:
-        """The scheduler refused a request: for an article, that is worth a line (a redirect loop,
-        or a redirect to an article already requested), and the article stays pending."""
-        if "record_id" in request.meta:
+        """The scheduler refused a redirected article request (a redirect loop, or a redirect to an
+        article already requested): worth a line, and the article stays pending. A plain link to an
+        article already requested is refused the same way, and is no news."""
+        if "record_id" in request.meta and request.meta.get("redirect_urls"):
             self.count("article_dropped")
             self.logger.info("Article request dropped as already seen in this run: %s (redirected from %s)",
-                             request.url, ", ".join(request.meta.get("redirect_urls", [])) or "nowhere")
+                             request.url, ", ".join(request.meta["redirect_urls"]))
 
     def closed(self, reason: str) -> None:
         if reason == "finished" and self.state is not None:
