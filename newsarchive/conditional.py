@@ -15,7 +15,7 @@ from newsarchive.state import State, open_state
 
 
 class ConditionalRequestsMiddleware:
-    """Downloader middleware: validators out on list pages, validators in on every answer."""
+    """Downloader middleware: a list page's validators are kept, and sent back the next time."""
 
     def __init__(self, state: State) -> None:
         self.state = state
@@ -36,7 +36,8 @@ class ConditionalRequestsMiddleware:
             request.headers[b"If-Modified-Since"] = last_modified
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if response.status in (200, 304):
+        # Only list pages are ever asked for again: articles once archived are not fetched again.
+        if response.status in (200, 304) and request.meta.get("list_page"):
             etag = response.headers.get(b"ETag")
             last_modified = response.headers.get(b"Last-Modified")
             self.state.remember_fetch(request.url, response.status, etag.decode("latin-1") if etag else None,

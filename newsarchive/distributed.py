@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -140,6 +141,8 @@ class ReliableScheduler(Scheduler):
         self.alive_key = alive_key(spider.name, self.worker)
         self.token_key = f"{base}:tokens"
         self.pop_script = self.server.register_script(_POP_AND_TAKE)
+        self._others_checked = 0.0
+        self._others_busy = False
         self.server.expire(self.df.key, 7 * 24 * 3600)  # a run's seen-set outlives the run by a week
         # What this worker held when it last died is no longer held by anyone: back on the queue.
         self.requeue(self.taken_key, "restart")
@@ -212,15 +215,27 @@ class ReliableScheduler(Scheduler):
     def has_pending_requests(self) -> bool:
         if len(self) > 0:
             return True
-        # Another live worker still holds requests: their pages may add work for everyone.
+        # The engine asks often while idle: look at the other workers at most twice a second.
+        now = time.monotonic()
+        if now - self._others_checked < 0.5:
+            return self._others_busy
+        self._others_checked = now
+        self._others_busy = self._others_hold_work()
+        return self._others_busy or len(self) > 0
+
+    def _others_hold_work(self) -> bool:
+        """Whether another live worker holds requests (their pages may add work for everyone);
+        a dead worker's requests are put back on the queue on the way."""
+        busy = False
         for key in self.server.scan_iter(match=f"{self.taken_prefix}*"):
             name = (key.decode() if isinstance(key, bytes) else key)[len(self.taken_prefix):]
-            if name != self.worker and self.server.hlen(key) and self.server.exists(self.alive_prefix + name):
-                return True
-            if name != self.worker and self.server.hlen(key):
-                self.beat()  # a dead worker's requests: put them back now
-                return len(self) > 0
-        return False
+            if name == self.worker or not self.server.hlen(key):
+                continue
+            if self.server.exists(self.alive_prefix + name):
+                busy = True
+            else:
+                self.beat()
+        return busy
 
     def done(self, request: Request, spider: Any = None) -> None:
         token = request.meta.get("taken_token")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sitegen
 from helpers import ROOT, STRICT, read_records
-from loopback import proxy_site
+from loopback import serve
 from redis_server import redis_server
 
 
@@ -50,7 +50,7 @@ def pages_requested(requested: list[str]) -> Counter[str]:
 def test_two_workers_archive_everything_once_and_fetch_nothing_twice(tmp_path: Path, redis_url: str) -> None:
     site = sitegen.site(200)
     archive = tmp_path / "archive"
-    with proxy_site(site, delay=0.1) as (proxy, requested):
+    with serve(site, delay=0.1) as (proxy, requested):
         # A generous heartbeat: on a loaded machine a 2 s one can expire under a busy worker, and
         # its requests would be put back and fetched twice (safe, but not what is measured here).
         procs = [worker(archive, redis_url, proxy, name, "-s", "WORKER_HEARTBEAT_TTL=30") for name in ("w1", "w2")]
@@ -78,7 +78,7 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, redis_url: str) -> None:
     total = 300
     site = sitegen.site(total)
     archive = tmp_path / "archive"
-    with proxy_site(site, delay=0.05) as (proxy, _requested):
+    with serve(site, delay=0.05) as (proxy, _requested):
         w1 = worker(archive, redis_url, proxy, "w1")
         w2 = worker(archive, redis_url, proxy, "w2")
         deadline = time.monotonic() + 120

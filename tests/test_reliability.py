@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import sitegen
 from helpers import ROOT, STRICT, read_records
-from loopback import proxy_behaviours, send
+from loopback import send, serve
 
 H = "http://www.kbcmw.com"
 BASE = 300000
@@ -170,7 +170,7 @@ def bad_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("bad")
     archive = work / "archive"
     before_repo, before_work = snapshot(ROOT), snapshot(work)
-    with proxy_behaviours(routes()) as (proxy, requested):
+    with serve(routes()) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={H}/html/xw/dzyw/",
                 "-s", f"ARCHIVE_DIR={archive}", "-s", f"STATS_DUMP_FILE={archive}/stats.json",

@@ -12,12 +12,22 @@ from typing import Any, ClassVar, NamedTuple
 from urllib.parse import SplitResult, urljoin, urlsplit
 
 import scrapy
+from lxml.html import HtmlElement
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 
+from newsarchive.extract import Page, element_with_text, largest_text_block, text_of
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
-from newsarchive.processors import content_hash, detect_script, to_simplified, unique
+from newsarchive.processors import (
+    Published,
+    clean_text,
+    content_hash,
+    detect_script,
+    read_breadcrumbs,
+    to_simplified,
+    unique,
+)
 from newsarchive.state import State, open_state
 
 _TEXT_TYPES = (b"application/xhtml+xml", b"application/xml")
@@ -44,6 +54,10 @@ class PortalSpider(scrapy.Spider):
     site: ClassVar[str]  # the portal's own name, as records carry it
     default_start_urls: ClassVar[tuple[str, ...]]
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
+    # Selectors for the parts every article page has (the form is newsarchive.extract.Page's).
+    title_selectors: ClassVar[tuple[str, ...]] = ("//h1",)
+    crumb_selectors: ClassVar[tuple[str, ...]] = ()
+    body_selectors: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None,
                  **kwargs: Any) -> None:
@@ -304,6 +318,40 @@ class PortalSpider(scrapy.Spider):
     def count(self, key: str, amount: int = 1) -> None:
         if getattr(self, "crawler", None) is not None:
             self.crawler.stats.inc_value(f"newsarchive/{key}", amount)
+
+    # --- reading parts every portal's article page has -------------------------------------------
+
+    def read_title(self, page: Page, response: TextResponse, loader: ArticleLoader) -> HtmlElement | None:
+        """The headline from ``title_selectors``, else the page's ``<title>`` (the loader strips the
+        site suffix); returns the headline element, the anchor for text markers near it."""
+        title_el = page.first(self.title_selectors)
+        title = text_of(title_el) if title_el is not None else ""
+        if not clean_text(title):
+            title = " ".join(response.xpath("//title//text()").getall())
+        loader.add_value("title", title)
+        return title_el
+
+    def read_crumbs(self, page: Page, loader: ArticleLoader) -> None:
+        """Breadcrumbs from ``crumb_selectors``, else the element holding the 位置 label; the last
+        crumb is the section."""
+        crumbs_el = page.first(self.crumb_selectors)
+        if crumbs_el is None:
+            crumbs_el = element_with_text(page.root, "位置")
+        crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
+        loader.add_value("breadcrumbs", crumbs)
+        loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
+
+    def find_body(self, page: Page) -> HtmlElement | None:
+        """The body container from ``body_selectors``, else the element with the most paragraph text."""
+        body = page.first(self.body_selectors)
+        return body if body is not None else largest_text_block(page.root)
+
+    @staticmethod
+    def add_published(loader: ArticleLoader, published: Published | None) -> None:
+        if published is not None:
+            loader.add_value("published_date", published.date)
+            loader.add_value("published_at", published.at)
+            loader.add_value("published_raw", published.raw)
 
     def loader(self, response: TextResponse) -> ArticleLoader:
         # The response's own selector: the page is parsed once, not again for the loader.

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 from itemloaders.processors import MapCompose
-from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, blocks, element_with_text, largest_text_block, text_of
+from newsarchive.extract import Block, Page, blocks, text_of
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
@@ -17,7 +16,6 @@ from newsarchive.processors import (
     is_chrome_line,
     normalize_space,
     parse_published,
-    read_breadcrumbs,
     read_byline,
     unique,
 )
@@ -105,21 +103,10 @@ class GanziSpider(PortalSpider):
     # --- article pages ------------------------------------------------------------------------
 
     def extract(self, response: TextResponse) -> Article:
-        root: HtmlElement = response.selector.root
-        page = Page(root)
+        page = Page(response.selector.root)
         loader = self.loader(response)
-        title_el = page.first(self.title_selectors)
-        title = text_of(title_el) if title_el is not None else ""
-        if not clean_text(title):
-            title = " ".join(response.xpath("//title//text()").getall())
-        loader.add_value("title", title)
-
-        crumbs_el = page.first(self.crumb_selectors)
-        if crumbs_el is None:
-            crumbs_el = element_with_text(root, "位置")
-        crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
-        loader.add_value("breadcrumbs", crumbs)
-        loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
+        title_el = self.read_title(page, response, loader)
+        self.read_crumbs(page, loader)
 
         # The source-and-date line: "甘孜日报    2020年02月02日"; the outlet is what precedes the date.
         date_el = page.first(self.date_selectors)
@@ -130,15 +117,11 @@ class GanziSpider(PortalSpider):
             line = normalize_space(line)
             published = parse_published(line)
             if published:
-                loader.add_value("published_date", published.date)
-                loader.add_value("published_at", published.at)
-                loader.add_value("published_raw", published.raw)
+                self.add_published(loader, published)
                 loader.add_value("origin", line[: line.find(published.raw)])
                 break
 
-        body = page.first(self.body_selectors)
-        if body is None:
-            body = largest_text_block(root)
+        body = self.find_body(page)
         if body is not None:
             self._read_body(list(blocks(body)), response, loader)
         return loader.load_item()

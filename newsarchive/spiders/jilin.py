@@ -9,7 +9,7 @@ from itemloaders.processors import MapCompose
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, blocks, element_with_text, largest_text_block, text_of
+from newsarchive.extract import Block, Page, blocks, element_with_text, text_of
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
@@ -17,7 +17,6 @@ from newsarchive.processors import (
     is_chrome_line,
     normalize_space,
     parse_published,
-    read_breadcrumbs,
     read_byline,
     read_dateline,
     read_editors,
@@ -127,41 +126,24 @@ class JilinSpider(PortalSpider):
     # --- article pages ------------------------------------------------------------------------
 
     def extract(self, response: TextResponse) -> Article:
-        root: HtmlElement = response.selector.root
-        page = Page(root)
+        page = Page(response.selector.root)
         loader = self.loader(response)
-        title_el = page.first(self.title_selectors)
-        title = text_of(title_el) if title_el is not None else ""
-        if not clean_text(title):
-            title = " ".join(response.xpath("//title//text()").getall())
-        loader.add_value("title", title)
+        title_el = self.read_title(page, response, loader)
 
         info = page.first(self.info_selectors)
         if info is None:
-            info = element_with_text(root, "来源")
+            info = element_with_text(page.root, "来源")
         info_text = normalize_space(text_of(info)) if info is not None else ""
-        published = parse_published(info_text) or self._date_near(title_el)
-        if published:
-            loader.add_value("published_date", published.date)
-            loader.add_value("published_at", published.at)
-            loader.add_value("published_raw", published.raw)
+        self.add_published(loader, parse_published(info_text) or self._date_near(title_el))
         source = _SOURCE.search(info_text)
         if source:
             loader.add_value("origin", source["origin"])
 
-        crumbs_el = page.first(self.crumb_selectors)
-        if crumbs_el is None:
-            crumbs_el = element_with_text(root, "位置")
-        crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
-        loader.add_value("breadcrumbs", crumbs)
-        loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
-
-        body = page.first(self.body_selectors)
-        if body is None:
-            body = largest_text_block(root)
+        self.read_crumbs(page, loader)
+        body = self.find_body(page)
         if body is not None:
             self._read_body(blocks(body), response, loader)
-        loader.add_value("editors", self._editors(page, response, clean_text(title)))
+        loader.add_value("editors", self._editors(page, response, loader.get_output_value("title") or ""))
         return loader.load_item()
 
     def _read_body(self, parts: Iterable[Block], response: TextResponse, loader: ArticleLoader) -> None:
