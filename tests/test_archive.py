@@ -306,3 +306,17 @@ def test_reasons_no_page_can_produce_are_still_checked(bad: str) -> None:
     assert problems(good, ("www.kbcmw.com",), date(2026, 1, 1)) == []
     assert problems(broken, ("www.kbcmw.com",), date(2026, 1, 1)) == [bad]
     assert dump_line(broken).endswith(b"\n")
+
+
+def test_an_article_that_failed_is_fetched_once_on_the_next_run(tmp_path: Path) -> None:
+    site = sitegen.site(5)
+    broken = dict(site)
+    broken[sitegen.article_url(100002)] = (500, {"Content-Type": "text/html"}, b"down for maintenance")
+    archive = tmp_path / "archive"
+    first = gen_crawl(archive, sitegen.write_replay(broken, tmp_path / "broken"))
+    assert first["newsarchive/archived"] == 4 and first["newsarchive/article_failed"] == 1
+    second = gen_crawl(archive, sitegen.write_replay(site, tmp_path / "fixed"))
+    # Requested again from the pending list at start, and not a second time from the list page.
+    assert second["newsarchive/pending_retried"] == 1
+    assert second["newsarchive/articles_fetched"] == 1 and second["newsarchive/archived"] == 1
+    assert Counter(r["id"] for r in read_records(archive))["ganzi:100002"] == 1

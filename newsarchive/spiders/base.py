@@ -69,7 +69,7 @@ class PortalSpider(scrapy.Spider):
         # -a full=1: walk every list page, ignoring what earlier runs saw.
         self.full = str(full or "").lower() not in ("", "0", "false", "no")
         self.resume_walk = False
-
+        self.retrying: set[str] = set()  # pending articles this run already requested again
     # --- hooks a portal implements ------------------------------------------------------------
 
     def article_ref(self, url: str) -> ArticleRef | None:
@@ -112,6 +112,7 @@ class PortalSpider(scrapy.Spider):
                 ref = self.article_ref(url)
                 if ref is not None:
                     self.count("pending_retried")
+                    self.retrying.add(self.record_id(ref))
                     # A retry on purpose: a seen-set shared with the run that lost it must not refuse it.
                     yield self.article_request(ref).replace(dont_filter=True)
         for url in self.start_urls:
@@ -238,11 +239,15 @@ class PortalSpider(scrapy.Spider):
         return open_state(crawler)
 
     def known(self, ref: ArticleRef) -> bool:
-        """Archived (or a duplicate) in an earlier run, or rejected then and this run is not a full one."""
+        """Archived (or a duplicate) in an earlier run, rejected then and this run is not a full one,
+        or already requested again by this run as pending."""
         state = self.state
         if state is None:
             return False
-        outcome = state.outcome(self.record_id(ref))
+        record_id = self.record_id(ref)
+        if record_id in self.retrying:
+            return True  # requested at start, from the pending list: not again from a link
+        outcome = state.outcome(record_id)
         return outcome in ("archived", "duplicate") or (outcome == "rejected" and not self.full)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
