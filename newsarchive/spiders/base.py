@@ -81,8 +81,20 @@ class PortalSpider(scrapy.Spider):
         raise NotImplementedError
 
     def read_list(self, response: TextResponse) -> ListPage:
-        """The articles and the further list pages a list page links to."""
-        raise NotImplementedError
+        """Every article the page links to (canonical, first link per id) and the next list pages."""
+        articles: dict[str, str] = {}
+        for href in response.xpath("//body//a/@href").getall():
+            ref = self.article_ref(absolute(response.url, href))
+            if ref is not None:
+                articles.setdefault(ref.article_id, ref.url)
+        own = self.list_url(response.url)
+        nexts = (self.list_url(url) for url in self.next_links(response))
+        return ListPage(list(articles.values()), unique(n for n in nexts if n and n != own))
+
+    def next_links(self, response: TextResponse) -> list[str]:
+        """Where a list page continues: by default its 下一页 link."""
+        return [absolute(response.url, href)
+                for href in response.xpath("//a[normalize-space(.)='下一页']/@href").getall()]
 
     def extract(self, response: TextResponse) -> Article:
         """One page of an article, as a partial record (no id, url, hash or crawl time yet)."""

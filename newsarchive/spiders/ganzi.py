@@ -17,9 +17,8 @@ from newsarchive.processors import (
     normalize_space,
     parse_published,
     read_byline,
-    unique,
 )
-from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider, absolute, split_url
+from newsarchive.spiders.base import ArticleRef, PortalSpider, absolute, split_url
 
 _TITLE_SUFFIX = re.compile(r"\s*[-_|]\s*康巴传媒网\s*$")
 
@@ -79,17 +78,6 @@ class GanziSpider(PortalSpider):
             return None
         page = f"index_{m['n']}.html" if m["n"] and m["n"] != "0" else ""
         return f"http://www.kbcmw.com/html/{_dirs(m['dirs'])}{page}"
-
-    def read_list(self, response: TextResponse) -> ListPage:
-        articles: dict[str, str] = {}
-        for href in response.xpath("//body//a/@href").getall():
-            ref = self.article_ref(absolute(response.url, href))
-            if ref is not None:
-                articles.setdefault(ref.article_id, ref.url)
-        own = self.list_url(response.url)
-        nexts = [self.list_url(absolute(response.url, h))
-                 for h in response.xpath("//a[normalize-space(.)='下一页']/@href").getall()]
-        return ListPage(list(articles.values()), unique(n for n in nexts if n and n != own))
 
     def related_articles(self, response: TextResponse) -> list[str]:
         found: list[str] = []

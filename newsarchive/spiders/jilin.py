@@ -20,9 +20,8 @@ from newsarchive.processors import (
     read_byline,
     read_dateline,
     read_editors,
-    unique,
 )
-from newsarchive.spiders.base import ArticleRef, ListPage, PortalSpider, absolute, split_url
+from newsarchive.spiders.base import ArticleRef, PortalSpider, absolute, split_url
 
 _TITLE_SUFFIX = re.compile(r"(?:\s*[-_|]\s*[^-_|]{1,16}){0,2}\s*[-_|]\s*(?:中国吉林网|吉网)\s*$")
 
@@ -98,21 +97,12 @@ class JilinSpider(PortalSpider):
         page = f"index_{m['n']}.html" if m["n"] and m["n"] != "0" else ""
         return f"https://{_host(host['sub'])}/{m['dirs']}{page}"
 
-    def read_list(self, response: TextResponse) -> ListPage:
-        articles: dict[str, str] = {}
-        for href in response.xpath("//body//a/@href").getall():
-            ref = self.article_ref(absolute(response.url, href))
-            if ref is not None:
-                articles.setdefault(ref.article_id, ref.url)
-        next_pages = []
-        for count, current, name, ext in _PAGER.findall(response.text):
-            if name == "index" and int(current) + 1 < int(count):
-                next_pages.append(absolute(response.url, f"index_{int(current) + 1}.{ext}"))
-        for href in response.xpath("//a[normalize-space(.)='下一页']/@href").getall():
-            next_pages.append(absolute(response.url, href))
-        own = self.list_url(response.url)
-        canonical = [c for c in (self.list_url(u) for u in next_pages) if c and c != own]
-        return ListPage(list(articles.values()), unique(canonical))
+    def next_links(self, response: TextResponse) -> list[str]:
+        # TRS writes the pager with a script; there may be no <a> for the next page at all.
+        links = [absolute(response.url, f"index_{int(current) + 1}.{ext}")
+                 for count, current, name, ext in _PAGER.findall(response.text)
+                 if name == "index" and int(current) + 1 < int(count)]
+        return links + super().next_links(response)
 
     def more_pages(self, response: TextResponse) -> list[str]:
         ref = self.article_ref(response.url)
