@@ -180,7 +180,8 @@ class Command(ScrapyCommand):
             line = (f"{s['source']}: {'healthy' if s['healthy'] else 'UNHEALTHY'}; lists {s['list_pages']} "
                     f"(unchanged {s['list_pages_unchanged']}), new links {s['new_links']}, fetched "
                     f"{s['articles_fetched']}, archived {s['archived']}, duplicates {s['duplicates']}, rejected "
-                    f"{s['rejected']} {s['rejects_by_reason'] or ''}, errors {s['errors']}, "
+                    f"{s['rejected']}{' ' + json.dumps(s['rejects_by_reason']) if s['rejects_by_reason'] else ''}, "
+                    f"errors {s['errors']}, retries {s['retries']}, "
                     f"{s['duration_seconds']} s")
             if s["problems"]:
                 line += " | " + "; ".join(s["problems"])
