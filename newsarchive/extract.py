@@ -32,7 +32,6 @@ class Block:
     image: str | None = None  # the src as written, for pictures
     centred: bool = False
     strong: bool = False  # all of the text is bold
-    raw: str = ""  # the text before cleaning (keeps indentation, for quirks that need it)
 
 
 def text_of(element: HtmlElement) -> str:
@@ -145,7 +144,7 @@ def _leaf(element: HtmlElement, container: HtmlElement) -> Iterator[Block]:
     for line in raw.split("\n"):
         text = clean_text(line)
         if text:
-            yield Block(text=text, centred=centred, strong=strong, raw=line)
+            yield Block(text=text, centred=centred, strong=strong)
 
 
 def _text_blocks(text: str, parent: HtmlElement, container: HtmlElement) -> Iterator[Block]:
@@ -153,7 +152,7 @@ def _text_blocks(text: str, parent: HtmlElement, container: HtmlElement) -> Iter
     for line in text.split("\n"):
         cleaned = clean_text(line)
         if cleaned:
-            yield Block(text=cleaned, centred=centred, raw=line)
+            yield Block(text=cleaned, centred=centred)
 
 
 class Page:

@@ -54,9 +54,6 @@ CREATE TABLE IF NOT EXISTS warc_payloads (
 CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
 
-KNOWN = ("archived", "duplicate", "rejected")
-
-
 class State(Protocol):
     """What the crawl asks of an archive state, whichever store keeps it (SQLite or Redis)."""
 
