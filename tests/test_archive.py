@@ -285,7 +285,8 @@ def test_two_simultaneous_crawlall_runs(tmp_path: Path) -> None:
     assert len(read_records(archive)) == 40
 
 
-@pytest.mark.parametrize("bad", ["missing_id", "offsite_url", "bad_url", "bad_published_at", "bad_image_url"])
+@pytest.mark.parametrize("bad", ["missing_id", "offsite_url", "malformed_host", "bad_url", "bad_published_at",
+                                 "bad_image_url"])
 def test_reasons_no_page_can_produce_are_still_checked(bad: str) -> None:
     """Guards against spider bugs: a record no loader of ours can produce from a page."""
     from datetime import date
@@ -299,12 +300,13 @@ def test_reasons_no_page_can_produce_are_still_checked(bad: str) -> None:
     broken = {
         "missing_id": {**good, "id": ""},
         "offsite_url": {**good, "url": "http://evil.example/html/xw/dzyw/1.html"},
+        "malformed_host": {**good, "url": "http://[www.kbcmw.com/html/xw/dzyw/1.html"},
         "bad_url": {**good, "url": "/html/xw/dzyw/1.html"},
         "bad_published_at": {**good, "published_at": "2021-01-01T10:00:00Z"},
         "bad_image_url": {**good, "images": [{"url": "javascript:alert(1)", "caption": None}]},
     }[bad]
     assert problems(good, ("www.kbcmw.com",), date(2026, 1, 1)) == []
-    assert problems(broken, ("www.kbcmw.com",), date(2026, 1, 1)) == [bad]
+    assert problems(broken, ("www.kbcmw.com",), date(2026, 1, 1)) == ["offsite_url" if bad == "malformed_host" else bad]
     assert dump_line(broken).endswith(b"\n")
 
 

@@ -34,7 +34,10 @@ CHINA = timezone(timedelta(hours=8))
 
 
 def _hosts_ok(url: str, hosts: tuple[str, ...]) -> bool:
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # a malformed host is no host of ours
+        return False
     return any(host == h or host.endswith(f".{h}") for h in hosts)
 
 
