@@ -5,6 +5,8 @@ import warnings
 
 from scrapy.exceptions import ScrapyDeprecationWarning
 
+from newsarchive import __version__
+
 # The tests run every crawl with this set: a Scrapy deprecation is an error there, as in the test
 # process itself (PYTHONWARNINGS cannot name Scrapy's warning class at interpreter start-up).
 if os.environ.get("NEWSARCHIVE_STRICT_WARNINGS"):
@@ -56,11 +58,13 @@ WORKER_HEARTBEAT_TTL = 60  # seconds without a heartbeat before a worker's taken
 ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,
     "newsarchive.distributed.RedisAddon": 10,
+    "newsarchive.extensions.ContactAddon": 20,
 }
 
 # --- politeness on the live sites ------------------------------------------------------------------
 CONTACT = "https://github.com/newsarchive/newsarchive"  # who to write to about this crawler
-USER_AGENT = f"newsarchive/0.1 (+{CONTACT}; archival crawler)"
+# Rebuilt from CONTACT by newsarchive.extensions.ContactAddon when CONTACT is given with -s.
+USER_AGENT = f"newsarchive/{__version__} (+{CONTACT}; archival crawler)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2

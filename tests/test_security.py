@@ -23,3 +23,25 @@ def test_a_redis_password_never_reaches_the_log(tmp_path) -> None:  # type: igno
     assert proc.returncode != 0 or "Error" in output
     assert "topsecret-123" not in output
     assert "127.0.0.1" in output  # the failure is still explained
+
+
+def test_the_user_agent_carries_the_contact_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from helpers import FIXTURES, crawl
+    from warcio.archiveiterator import ArchiveIterator
+
+    crawl("jilin", tmp_path, "-s", "CONTACT=mailto:archive@example.org", replay=FIXTURES / "jilin")
+    agents = set()
+    for path in (tmp_path / "warc").glob("*.warc.gz"):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "request":
+                    agents.add(record.http_headers.get_header("User-Agent"))
+    assert agents == {"newsarchive/0.1.0 (+mailto:archive@example.org; archival crawler)"}
+    proc = scrapy_cmd("crawl", "jilin", "-s", "USER_AGENT=custom-agent/1", "-s", f"REPLAY_DIR={FIXTURES}",
+                      "-s", f"ARCHIVE_DIR={tmp_path / 'b'}")
+    assert proc.returncode == 0
+    agents = set()
+    for path in (tmp_path / "b" / "warc").glob("*.warc.gz"):
+        with path.open("rb") as fh:
+            agents |= {r.http_headers.get_header("User-Agent") for r in ArchiveIterator(fh) if r.rec_type == "request"}
+    assert agents == {"custom-agent/1"}
