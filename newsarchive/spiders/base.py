@@ -130,9 +130,8 @@ class PortalSpider(scrapy.Spider):
         for url in self.start_urls:
             ref = self.article_ref(url)
             if ref is not None:
-                if not self.known(ref):
-                    self.note_pending([ref])
-                    yield self.article_request(ref)
+                for request in self.new_article_requests([ref]):
+                    yield request
                 continue
             yield self.list_request(self.list_url(url) or url, callback=self.parse)
 
@@ -172,12 +171,9 @@ class PortalSpider(scrapy.Spider):
                 state.remember_list(response.url, {"articles": page.article_urls, "next": page.next_pages})
         self.count("list_pages")
         self.count("list_links", len(page.article_urls))
-        refs = [ref for ref in map(self.article_ref, page.article_urls) if ref is not None]
-        new = [ref for ref in refs if not self.known(ref)]
+        new = self.new_article_requests(ref for ref in map(self.article_ref, page.article_urls) if ref is not None)
         self.count("new_links", len(new))
-        self.note_pending(new)
-        for ref in new:
-            yield self.article_request(ref)
+        yield from new
         # Pagination stops after INCREMENTAL_DEPTH list pages in a row that showed nothing new,
         # unless the last run was cut short (it may not have read the pages further on).
         streak = 0 if new else response.meta.get("known_streak", 0) + 1
@@ -193,18 +189,21 @@ class PortalSpider(scrapy.Spider):
             return ListPage([], [])
         return ListPage(list(shown.get("articles", [])), list(shown.get("next", [])))
 
-    def list_request(self, url: str, callback: Any = None, meta: dict[str, Any] | None = None,
-                     dont_filter: bool = False) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback or self.parse_list, dont_filter=dont_filter,
+    def list_request(self, url: str, callback: Any = None, meta: dict[str, Any] | None = None) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback or self.parse_list,
                               meta={"list_page": True, "handle_httpstatus_list": [304], **(meta or {})})
 
     def article_request(self, ref: ArticleRef) -> scrapy.Request:
         return scrapy.Request(ref.url, callback=self.parse_article, errback=self.article_failed, priority=1,
-                              meta={"article_id": ref.article_id, "record_id": self.record_id(ref)})
+                              meta={"record_id": self.record_id(ref)})
 
-    def note_pending(self, refs: list[ArticleRef]) -> None:
-        if refs and self.state is not None:
-            self.state.add_pending(self.name, [(self.record_id(r), r.url) for r in refs])
+    def new_article_requests(self, refs: Iterable[ArticleRef]) -> list[scrapy.Request]:
+        """Requests for the articles not known yet, each noted as pending first (a crash between
+        the two cannot lose it)."""
+        new = list({self.record_id(r): r for r in refs if not self.known(r)}.values())
+        if new and self.state is not None:
+            self.state.add_pending(self.name, [(self.record_id(r), r.url) for r in new])
+        return [self.article_request(r) for r in new]
 
     def article_failed(self, failure: Any) -> None:
         """An article page that could not be fetched: gone (404, 410) or kept pending for the next run."""
@@ -276,11 +275,8 @@ class PortalSpider(scrapy.Spider):
         item = self.extract(response)
         item["warc"] = [provenance(response)]
         links = self.related_articles(response) if self.settings.getbool("FOLLOW_RELATED", True) else []
-        for url in links:
-            related = self.article_ref(url)
-            if related is not None and related.article_id != ref.article_id and not self.known(related):
-                self.note_pending([related])
-                yield self.article_request(related)
+        related = (self.article_ref(url) for url in links)
+        yield from self.new_article_requests(r for r in related if r is not None and r.article_id != ref.article_id)
         parts = [u for u in self.more_pages(response) if u != response.url]
         state = {"ref": ref, "crawled_at": response.meta.get("fetched_at") or now_utc(), "total": len(parts) + 1}
         if parts:
@@ -291,7 +287,8 @@ class PortalSpider(scrapy.Spider):
     def part_request(self, item: dict[str, Any], parts: list[str], state: dict[str, Any]) -> scrapy.Request:
         return scrapy.Request(
             parts[0], callback=self.parse_part, errback=self.part_failed, priority=2,
-            meta={"article_id": state["ref"].article_id, "article_part": True},
+            # Not filtered: a part is asked for only when its first page was, and a shared seen-set
+            # of an earlier run may still hold it.
             dont_filter=True,
             cb_kwargs={"item": item, "parts": parts[1:], "state": state},
         )
