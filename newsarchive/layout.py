@@ -1,13 +1,32 @@
-"""Where things live in an archive directory. Only spider names and crawl dates name files."""
+"""Where things live in an archive directory, and how it writes times.
+
+Only spider names and crawl dates name files. Every time the archive writes is UTC to the second,
+``2026-11-26T08:00:00Z``.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
+
+# Request meta keys through which the fetch of a page reaches its record: set by WARC capture or by
+# replay from WARC, read by the spider.
+META_WARC_RECORD = "warc_record"  # {"warc_file", "warc_record_id", "warc_payload_digest"}
+META_FETCHED_AT = "fetched_at"  # utc_stamp() of the fetch
 
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 SIDE_DIRS = ("rejects", "duplicates", "runs", "warc", "replaced")  # archive subdirectories without records
+
+
+def utc_stamp(moment: datetime | None = None) -> str:
+    """An archive time: UTC, seconds, ``Z`` (now when no moment is given).
+
+    >>> utc_stamp(datetime(2026, 11, 26, 16, 0, 1, 500, tzinfo=UTC))
+    '2026-11-26T16:00:01Z'
+    """
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def crawl_day(crawled_at: str) -> str:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import redis
 
 from newsarchive.jsonl import repair_tail
-from newsarchive.layout import record_files
+from newsarchive.layout import record_files, utc_stamp
 
 logger = logging.getLogger(__name__)
 P = "newsarchive:state:"
@@ -25,10 +24,6 @@ P = "newsarchive:state:"
 def alive_key(source: str, worker: str) -> str:
     """The key a live worker keeps refreshing (see newsarchive.distributed)."""
     return f"newsarchive:{source}:alive:{worker}"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class RedisState:
@@ -74,7 +69,7 @@ class RedisState:
         if outcome != "archived" and self.outcome(article_id) == "archived":
             return
         value = json.dumps({"outcome": outcome, "url": url, "content_hash": content_hash,
-                            "duplicate_of": duplicate_of, "reason": reason, "at": _now()})
+                            "duplicate_of": duplicate_of, "reason": reason, "at": utc_stamp()})
         pipe = self.db.pipeline(transaction=True)
         pipe.hset(P + "articles", article_id, value)
         if outcome == "archived" and content_hash:
@@ -121,7 +116,7 @@ class RedisState:
                 record = json.loads(line)
                 pipe.hsetnx(P + "articles", record["id"], json.dumps(
                     {"outcome": "archived", "url": record["url"], "content_hash": record.get("content_hash"),
-                     "at": _now()}))
+                     "at": utc_stamp()}))
                 if record.get("content_hash"):
                     pipe.hsetnx(P + "hashes", record["content_hash"], record["id"])
                 pipe.hdel(P + "pending", record["id"])

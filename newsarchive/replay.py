@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +28,8 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
+
+from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +101,7 @@ class WarcCase:
         return {"warc_file": self.warc_file, "warc_record_id": self.record_id, "warc_payload_digest": self.digest}
 
     def fetched_at(self) -> str:
-        return datetime.fromisoformat(self.date.replace("Z", "+00:00")).astimezone(UTC).isoformat(
-            timespec="seconds").replace("+00:00", "Z")
+        return utc_stamp(datetime.fromisoformat(self.date.replace("Z", "+00:00")))
 
 
 AnyCase = Case | WarcCase
@@ -249,8 +250,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
                                                  if k.lower() in ("etag", "last-modified")}, b"")
         if isinstance(case, WarcCase):
             # The page's provenance is the archived record it is answered from.
-            request.meta["warc_record"] = case.provenance()
-            request.meta["fetched_at"] = case.fetched_at()
+            request.meta[META_WARC_RECORD] = case.provenance()
+            request.meta[META_FETCHED_AT] = case.fetched_at()
         return build_response(request, case.status, case.headers, case.body())
 
 

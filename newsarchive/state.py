@@ -13,7 +13,6 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
 from newsarchive.jsonl import repair_tail
-from newsarchive.layout import record_files
+from newsarchive.layout import record_files, utc_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +91,6 @@ def open_state(crawler: Crawler) -> State:
     return state  # type: ignore[no-any-return]
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 class ArchiveState:
     """The SQLite state of one archive directory."""
 
@@ -145,7 +140,7 @@ class ArchiveState:
                 "url = excluded.url, content_hash = excluded.content_hash, duplicate_of = excluded.duplicate_of, "
                 "reason = excluded.reason, at = excluded.at "
                 "WHERE articles.outcome != 'archived'",
-                (article_id, outcome, url, content_hash, duplicate_of, reason, _now()),
+                (article_id, outcome, url, content_hash, duplicate_of, reason, utc_stamp()),
             )
             self.db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
             if file is not None:
@@ -184,7 +179,7 @@ class ArchiveState:
                     self.db.execute(
                         "INSERT OR IGNORE INTO articles (id, outcome, url, content_hash, at) "
                         "VALUES (?, 'archived', ?, ?, ?)",
-                        (record["id"], record["url"], record.get("content_hash"), _now()),
+                        (record["id"], record["url"], record.get("content_hash"), utc_stamp()),
                     )
                     self.db.execute("DELETE FROM pending WHERE id = ?", (record["id"],))
                     found += 1
@@ -200,7 +195,7 @@ class ArchiveState:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR IGNORE INTO pending (id, source, url, at) VALUES (?, ?, ?, ?)",
-                                [(i, source, u, _now()) for i, u in articles])
+                                [(i, source, u, utc_stamp()) for i, u in articles])
 
     def forget_pending(self, article_id: str) -> None:
         self.db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
@@ -223,11 +218,11 @@ class ArchiveState:
             self.db.execute("BEGIN IMMEDIATE")
             row = self.db.execute("SELECT completed FROM runs WHERE source = ?", (source,)).fetchone()
             self.db.execute("INSERT INTO runs (source, completed, at) VALUES (?, 0, ?) ON CONFLICT(source) "
-                            "DO UPDATE SET completed = 0, at = excluded.at", (source, _now()))
+                            "DO UPDATE SET completed = 0, at = excluded.at", (source, utc_stamp()))
         return row is None or bool(row[0])
 
     def end_run(self, source: str) -> None:
-        self.db.execute("UPDATE runs SET completed = 1, at = ? WHERE source = ?", (_now(), source))
+        self.db.execute("UPDATE runs SET completed = 1, at = ? WHERE source = ?", (utc_stamp(), source))
 
     # --- WARC payloads ---------------------------------------------------------------------------
 
@@ -249,13 +244,13 @@ class ArchiveState:
 
     def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None:
         if status == 304:
-            self.db.execute("UPDATE fetched SET at = ? WHERE url = ?", (_now(), url))
+            self.db.execute("UPDATE fetched SET at = ? WHERE url = ?", (utc_stamp(), url))
             return
         self.db.execute(
             "INSERT INTO fetched (url, status, etag, last_modified, at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET status = excluded.status, etag = excluded.etag, "
             "last_modified = excluded.last_modified, at = excluded.at",
-            (url, status, etag, last_modified, _now()),
+            (url, status, etag, last_modified, utc_stamp()),
         )
 
     def list_links(self, url: str) -> dict[str, list[str]] | None:
@@ -267,7 +262,7 @@ class ArchiveState:
         self.db.execute(
             "INSERT INTO lists (url, links, at) VALUES (?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET links = excluded.links, at = excluded.at",
-            (url, json.dumps(links), _now()),
+            (url, json.dumps(links), utc_stamp()),
         )
 
     def summary(self) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
+from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.state import open_state
 
 logger = logging.getLogger(__name__)
@@ -53,11 +54,6 @@ def payload_digest(body: bytes) -> str:
 
 def warc_date(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def crawl_time(moment: datetime) -> str:
-    """The record's ``crawled_at`` for a fetch at ``moment`` (seconds, UTC, Z)."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def repair_warc(path: Path) -> int:
@@ -223,9 +219,9 @@ class WarcCaptureMiddleware:
         if stats is not None:
             stats.inc_value("newsarchive/warc/revisit" if original else "newsarchive/warc/response")
             stats.inc_value("newsarchive/warc/bytes", len(data))
-        request.meta["warc_record"] = {"warc_file": warc.final_path.name, "warc_record_id": record_id,
+        request.meta[META_WARC_RECORD] = {"warc_file": warc.final_path.name, "warc_record_id": record_id,
                                        "warc_payload_digest": digest}
-        request.meta["fetched_at"] = crawl_time(fetched)
+        request.meta[META_FETCHED_AT] = utc_stamp(fetched)
         return response
 
     @staticmethod

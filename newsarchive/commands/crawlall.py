@@ -24,6 +24,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.conf import arglist_to_dict
 
 from newsarchive.extensions import jsonable
+from newsarchive.layout import utc_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class ArchiveLock:
             return False
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{os.getpid()} {datetime.now(UTC).isoformat(timespec='seconds')}\n")
+        handle.write(f"{os.getpid()} {utc_stamp()}\n")
         handle.flush()
         self.handle = handle
         return True
@@ -170,8 +171,7 @@ class Command(ScrapyCommand):
             lock.release()
         summaries = [summarise(n, finals.get(n, {"finish_reason": "never started"}), self.settings) for n in names]
         self.exitcode = 0 if all(s["healthy"] for s in summaries) else EXIT_UNHEALTHY
-        report = {"started_at": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
-                  "finished_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        report = {"started_at": utc_stamp(started), "finished_at": utc_stamp(),
                   "healthy": self.exitcode == 0, "exit_status": self.exitcode, "sources": summaries}
         path = archive / "runs" / f"{started.strftime('%Y%m%dT%H%M%S.%fZ')}.json"
         path.parent.mkdir(parents=True, exist_ok=True)

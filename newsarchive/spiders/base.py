@@ -7,7 +7,6 @@ page extraction; the crawl logic here is the same for every portal.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import SplitResult, urljoin, urlsplit
 
@@ -18,6 +17,7 @@ from scrapy.http import Response, TextResponse
 
 from newsarchive.extract import Page, element_with_text, largest_text_block, text_of
 from newsarchive.items import Article
+from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     Published,
@@ -278,7 +278,7 @@ class PortalSpider(scrapy.Spider):
         related = (self.article_ref(url) for url in links)
         yield from self.new_article_requests(r for r in related if r is not None and r.article_id != ref.article_id)
         parts = [u for u in self.more_pages(response) if u != response.url]
-        state = {"ref": ref, "crawled_at": response.meta.get("fetched_at") or now_utc(), "total": len(parts) + 1}
+        state = {"ref": ref, "crawled_at": response.meta.get(META_FETCHED_AT) or utc_stamp(), "total": len(parts) + 1}
         if parts:
             yield self.part_request(dict(item), parts, state)
         else:
@@ -385,7 +385,7 @@ def merge_page(item: dict[str, Any], page: Article) -> None:
 
 def provenance(response: Response) -> dict[str, Any]:
     """Where a page's bytes are kept: its WARC file, record id and payload digest (when captured)."""
-    return {"url": response.url, **response.meta.get("warc_record", {})}
+    return {"url": response.url, **response.meta.get(META_WARC_RECORD, {})}
 
 
 def absolute(base: str, href: str) -> str:
@@ -410,5 +410,3 @@ def split_url(url: str) -> SplitResult | None:
     return parts
 
 
-def now_utc() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
