@@ -51,6 +51,19 @@ def repair_tail(path: Path) -> int:
     return size - keep
 
 
+def lines_after(path: Path, committed: int) -> tuple[list[dict[str, Any]], int]:
+    """The records a file holds past its ``committed`` length (a torn tail cut first), and its
+    length: what a crash between writing lines and registering them left unregistered."""
+    repair_tail(path)
+    size = path.stat().st_size
+    if size <= committed:
+        return [], size
+    with path.open("rb") as fh:
+        fh.seek(committed)
+        tail = fh.read()
+    return [json.loads(line) for line in tail.splitlines()], size
+
+
 class AppendOnlyFile:
     """A file opened with O_APPEND; each :meth:`append` is a single write of whole lines."""
 

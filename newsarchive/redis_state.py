@@ -14,7 +14,7 @@ from typing import Any
 
 import redis
 
-from newsarchive.jsonl import repair_tail
+from newsarchive.jsonl import lines_after
 from newsarchive.layout import record_files, utc_stamp
 
 logger = logging.getLogger(__name__)
@@ -103,28 +103,21 @@ class RedisState:
         for path in files:
             if worker and not path.name.endswith(f".{worker}.jsonl"):
                 continue
-            repair_tail(path)
-            size, start = path.stat().st_size, self.committed(path)
-            if size <= start:
+            records, size = lines_after(path, self.committed(path))
+            if not records:
                 continue
-            with path.open("rb") as fh:
-                fh.seek(start)
-                tail = fh.read()
             pipe = self.db.pipeline(transaction=True)
-            found = 0
-            for line in tail.splitlines():
-                record = json.loads(line)
+            for record in records:
                 pipe.hsetnx(P + "articles", record["id"], json.dumps(
                     {"outcome": "archived", "url": record["url"], "content_hash": record.get("content_hash"),
                      "at": utc_stamp()}))
                 if record.get("content_hash"):
                     pipe.hsetnx(P + "hashes", record["content_hash"], record["id"])
                 pipe.hdel(P + "pending", record["id"])
-                found += 1
             pipe.hset(P + "files", self._key(path), size)
             pipe.execute()
-            recovered += found
-            logger.warning("Recovered %d record(s) of %s that the state had not registered", found, path)
+            recovered += len(records)
+            logger.warning("Recovered %d record(s) of %s that the state had not registered", len(records), path)
         return recovered
 
     # --- pending articles and runs ----------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
-from newsarchive.jsonl import repair_tail
+from newsarchive.jsonl import lines_after
 from newsarchive.layout import record_files, utc_stamp
 
 logger = logging.getLogger(__name__)
@@ -163,29 +163,21 @@ class ArchiveState:
         """Register records written after the state last heard of them; return how many."""
         recovered = 0
         for path in files:
-            found = 0
-            repair_tail(path)
-            size = path.stat().st_size
-            start = self.committed(path)
-            if size <= start:
+            records, size = lines_after(path, self.committed(path))
+            if not records:
                 continue
-            with path.open("rb") as fh:
-                fh.seek(start)
-                tail = fh.read()
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
-                for line in tail.splitlines():
-                    record = json.loads(line)
+                for record in records:
                     self.db.execute(
                         "INSERT OR IGNORE INTO articles (id, outcome, url, content_hash, at) "
                         "VALUES (?, 'archived', ?, ?, ?)",
                         (record["id"], record["url"], record.get("content_hash"), utc_stamp()),
                     )
                     self.db.execute("DELETE FROM pending WHERE id = ?", (record["id"],))
-                    found += 1
                 self._commit_file(path, size)
-            recovered += found
-            logger.warning("Recovered %d record(s) of %s that the state had not registered", found, path)
+            recovered += len(records)
+            logger.warning("Recovered %d record(s) of %s that the state had not registered", len(records), path)
         return recovered
 
     # --- articles waiting for an outcome, and runs ------------------------------------------------
