@@ -101,7 +101,6 @@ class RedisAddon:
             settings.set(key, value, priority="project")
         # Scrapy logs every overridden setting: keep the password out of the log.
         settings.set("REDIS_URL", SecretUrl(url), priority="cmdline")
-        settings.set("REDIS_URL_REDACTED", redacted(url), priority="project")
 
 
 class ReliableScheduler(Scheduler):
@@ -149,7 +148,7 @@ class ReliableScheduler(Scheduler):
         self.beat()
         self.loop = task.LoopingCall(self.beat)
         self.loop.start(self.ttl / 3, now=False)
-        logger.info("Worker %s on %s, run %s", self.worker, settings.get("REDIS_URL_REDACTED"),
+        logger.info("Worker %s on %s, run %s", self.worker, redacted(str(settings.get("REDIS_URL"))),
                     settings.get("RUN_ID"))
 
     def close(self, reason: str) -> None:
@@ -164,12 +163,24 @@ class ReliableScheduler(Scheduler):
     def beat(self) -> None:
         """Say this worker is alive, and put back what dead workers held."""
         self.server.set(self.alive_key, "1", ex=self.ttl)
+        self.sweep()
+
+    def sweep(self) -> bool:
+        """One look at what the other workers hold: a dead worker's requests go back on the queue
+        (after what it wrote is registered); returns whether a live one still holds any (their
+        pages may add work for everyone)."""
+        busy = False
         for key in self.server.scan_iter(match=f"{self.taken_prefix}*"):
-            worker = key.decode() if isinstance(key, bytes) else key
-            name = worker[len(self.taken_prefix):]
-            if name != self.worker and not self.server.exists(self.alive_prefix + name):
+            held = key.decode() if isinstance(key, bytes) else key
+            name = held[len(self.taken_prefix):]
+            if name == self.worker or not self.server.hlen(held):
+                continue
+            if self.server.exists(self.alive_prefix + name):
+                busy = True
+            else:
                 self.adopt(name)
-                self.requeue(worker, f"worker {name} stopped")
+                self.requeue(held, f"worker {name} stopped")
+        return busy
 
     def adopt(self, worker: str) -> None:
         """Register what a dead worker wrote but had not registered, before its requests run again."""
@@ -217,25 +228,10 @@ class ReliableScheduler(Scheduler):
             return True
         # The engine asks often while idle: look at the other workers at most twice a second.
         now = time.monotonic()
-        if now - self._others_checked < 0.5:
-            return self._others_busy
-        self._others_checked = now
-        self._others_busy = self._others_hold_work()
+        if now - self._others_checked >= 0.5:
+            self._others_checked = now
+            self._others_busy = self.sweep()
         return self._others_busy or len(self) > 0
-
-    def _others_hold_work(self) -> bool:
-        """Whether another live worker holds requests (their pages may add work for everyone);
-        a dead worker's requests are put back on the queue on the way."""
-        busy = False
-        for key in self.server.scan_iter(match=f"{self.taken_prefix}*"):
-            name = (key.decode() if isinstance(key, bytes) else key)[len(self.taken_prefix):]
-            if name == self.worker or not self.server.hlen(key):
-                continue
-            if self.server.exists(self.alive_prefix + name):
-                busy = True
-            else:
-                self.beat()
-        return busy
 
     def done(self, request: Request, spider: Any = None) -> None:
         token = request.meta.get("taken_token")
