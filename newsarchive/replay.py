@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -122,15 +122,13 @@ def read_warc(path: Path) -> list[WarcCase]:
             headers: dict[str, list[str]] = {}
             for name, value in record.http_headers.headers:
                 headers.setdefault(name, []).append(value)
+            # A revisit carries no payload: it is pointed at its original's by resolve_revisits.
+            payload = kind == "response"
             found.append(WarcCase(
-                url=head.get_header("WARC-Target-URI"), status=status, headers=headers, payload_path=path,
-                payload_offset=iterator.get_record_offset(), warc_file=path.name,
+                url=head.get_header("WARC-Target-URI"), status=status, headers=headers,
+                payload_path=path if payload else Path(""),
+                payload_offset=iterator.get_record_offset() if payload else -1, warc_file=path.name,
                 record_id=head.get_header("WARC-Record-ID") or "",
-                digest=head.get_header("WARC-Payload-Digest") or "",
-                date=head.get_header("WARC-Date") or "",
-            ) if kind == "response" else WarcCase(
-                url=head.get_header("WARC-Target-URI"), status=status, headers=headers, payload_path=Path(""),
-                payload_offset=-1, warc_file=path.name, record_id=head.get_header("WARC-Record-ID") or "",
                 digest=head.get_header("WARC-Payload-Digest") or "", date=head.get_header("WARC-Date") or "",
             ))
     return found
@@ -164,8 +162,7 @@ def resolve_revisits(cases: list[WarcCase]) -> list[AnyCase]:
             if original is None:
                 logger.warning("Revisit of %s refers to a payload not in the replayed files; skipped", case.url)
                 continue
-            case = WarcCase(case.url, case.status, case.headers, original.payload_path, original.payload_offset,
-                            case.warc_file, case.record_id, case.digest, case.date)
+            case = replace(case, payload_path=original.payload_path, payload_offset=original.payload_offset)
         resolved.append(case)
     return resolved
 

@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newsarchive.layout import SIDE_DIRS, record_files
+from newsarchive.layout import record_files
 from newsarchive.replay import WARC_SUFFIXES, build_index
 from newsarchive.spiders.base import PortalSpider
 
@@ -42,7 +42,7 @@ def warc_files(paths: list[str]) -> list[Path]:
 def move_aside(archive: Path) -> Path | None:
     """Move an archive's records, rejects, duplicates and state under ``replaced/<time>/``."""
     movable = [p.parent for p in record_files(archive)]
-    movable += [archive / d for d in SIDE_DIRS if d in ("rejects", "duplicates") and (archive / d).exists()]
+    movable += [archive / d for d in ("rejects", "duplicates") if (archive / d).exists()]
     movable += [p for p in archive.glob("state.sqlite3*") if p.is_file()]
     if not movable:
         return None
@@ -70,9 +70,7 @@ class Command(ScrapyCommand):
 
     def run(self, args: list[str], opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
-        if not args:
-            raise UsageError("give WARC files or directories of them")
-        files = warc_files(args)
+        files = self.files
         archive = Path(self.settings.get("ARCHIVE_DIR", "archive"))
         if opts.replace:
             moved = move_aside(archive)
@@ -106,7 +104,10 @@ class Command(ScrapyCommand):
     def process_options(self, args: list[str], opts: Namespace) -> None:
         super().process_options(args, opts)
         assert self.settings is not None
-        paths = ",".join(str(f) for f in warc_files(args)) if args else ""
+        if not args:
+            raise UsageError("give WARC files or directories of them")
+        self.files = warc_files(args)
+        paths = ",".join(str(f) for f in self.files)
         # Offline, from the archive's own bytes: replay the WARC files, write no new WARC, ask no robots.txt,
         # follow no links beyond the pages kept, and re-extract even what the state already knows.
         for key, value in (("REPLAY_DIR", paths), ("ARCHIVE_WARC", False), ("ROBOTSTXT_OBEY", False),
