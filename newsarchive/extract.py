@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -24,12 +25,24 @@ BLOCK_TAGS = frozenset(
 _CENTRED = re.compile(r"text-align\s*:\s*center", re.I)
 
 
+def absolute(base: str, href: str) -> str:
+    """``href`` resolved against ``base``; empty when it cannot be (a malformed link is no link).
+
+    >>> absolute("http://www.kbcmw.com/html/xw/", " ../wh/1.html "), absolute("http://a/", "http://[")
+    ('http://www.kbcmw.com/html/wh/1.html', '')
+    """
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
+        return ""
+
+
 @dataclass(slots=True)
 class Block:
     """One paragraph of text, or one picture, in reading order."""
 
     text: str = ""
-    image: str | None = None  # the src as written, for pictures
+    image: str | None = None  # the picture's absolute URL ('' when its src could not be read)
     centred: bool = False
     strong: bool = False  # all of the text is bold
 
@@ -96,13 +109,14 @@ def _all_strong(element: HtmlElement, depth: int = 0) -> bool:
     return True
 
 
-def blocks(container: HtmlElement) -> Iterator[Block]:
-    """The paragraphs and pictures under ``container``, in reading order, text cleaned.
+def blocks(container: HtmlElement, base_url: str) -> Iterator[Block]:
+    """The paragraphs and pictures under ``container``, in reading order, text cleaned, picture
+    addresses resolved against ``base_url``.
 
     A block element holding other blocks is descended into; text directly beside nested blocks,
     and lines split by ``<br>``, become paragraphs of their own.
     """
-    yield from _walk(container, container, 0)
+    yield from _walk(container, container, base_url, 0)
 
 
 def _has_block_child(element: HtmlElement) -> bool:
@@ -114,7 +128,7 @@ def _has_block_child(element: HtmlElement) -> bool:
 MAX_DEPTH = 60
 
 
-def _walk(element: HtmlElement, container: HtmlElement, depth: int) -> Iterator[Block]:
+def _walk(element: HtmlElement, container: HtmlElement, base_url: str, depth: int) -> Iterator[Block]:
     if depth < MAX_DEPTH and _has_block_child(element):
         if element.text and element.text.strip():
             yield from _text_blocks(element.text, element, container)
@@ -124,21 +138,21 @@ def _walk(element: HtmlElement, container: HtmlElement, depth: int) -> Iterator[
                     yield from _text_blocks(child.tail, element, container)
                 continue
             if child.tag in BLOCK_TAGS:
-                yield from _walk(child, container, depth + 1)
+                yield from _walk(child, container, base_url, depth + 1)
             else:
-                yield from _leaf(child, container)
+                yield from _leaf(child, container, base_url)
             if child.tail and child.tail.strip():
                 yield from _text_blocks(child.tail, element, container)
         return
-    yield from _leaf(element, container)
+    yield from _leaf(element, container, base_url)
 
 
-def _leaf(element: HtmlElement, container: HtmlElement) -> Iterator[Block]:
+def _leaf(element: HtmlElement, container: HtmlElement, base_url: str) -> Iterator[Block]:
     centred = is_centred(element, container)
     for img in element.iter("img"):
         src = (img.get("src") or img.get("data-src") or "").strip()
         if src:
-            yield Block(image=src, centred=centred)
+            yield Block(image=absolute(base_url, src), centred=centred)
     raw = text_of(element)
     strong = _all_strong(element)
     for line in raw.split("\n"):
@@ -200,14 +214,10 @@ class Page:
 
 def element_with_text(root: HtmlElement, marker: str, max_chars: int = 400) -> HtmlElement | None:
     """The innermost element whose own text contains ``marker`` (a label the site always prints)."""
-    best: HtmlElement | None = None
     for node in root.xpath("//body//*[contains(text(), $m)]", m=marker):
-        if node.tag in SKIP_TAGS:
-            continue
-        if len(text_of(node)) <= max_chars:
-            best = node
-            break
-    return best
+        if node.tag not in SKIP_TAGS and len(text_of(node)) <= max_chars:
+            return node
+    return None
 
 
 def largest_text_block(root: HtmlElement) -> HtmlElement | None:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar, NamedTuple
-from urllib.parse import SplitResult, urljoin, urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import scrapy
 from lxml.html import HtmlElement
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 
-from newsarchive.extract import Page, element_with_text, largest_text_block, text_of
+from newsarchive.extract import Page, absolute, element_with_text, largest_text_block, text_of
 from newsarchive.items import Article
 from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.loaders import ArticleLoader
@@ -386,18 +386,6 @@ def merge_page(item: dict[str, Any], page: Article) -> None:
 def provenance(response: Response) -> dict[str, Any]:
     """Where a page's bytes are kept: its WARC file, record id and payload digest (when captured)."""
     return {"url": response.url, **response.meta.get(META_WARC_RECORD, {})}
-
-
-def absolute(base: str, href: str) -> str:
-    """``href`` resolved against ``base``; empty when it cannot be (a malformed link is no link).
-
-    >>> absolute("http://www.kbcmw.com/html/xw/", " ../wh/1.html "), absolute("http://a/", "http://[")
-    ('http://www.kbcmw.com/html/wh/1.html', '')
-    """
-    try:
-        return urljoin(base, href.strip())
-    except ValueError:
-        return ""
 
 
 def split_url(url: str) -> SplitResult | None:

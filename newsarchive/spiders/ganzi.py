@@ -7,7 +7,7 @@ import re
 from itemloaders.processors import MapCompose
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, blocks, text_of
+from newsarchive.extract import Block, Page, absolute, blocks, text_of
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
@@ -18,7 +18,7 @@ from newsarchive.processors import (
     parse_published,
     read_byline,
 )
-from newsarchive.spiders.base import ArticleRef, PortalSpider, absolute, split_url
+from newsarchive.spiders.base import ArticleRef, PortalSpider, split_url
 
 _TITLE_SUFFIX = re.compile(r"\s*[-_|]\s*康巴传媒网\s*$")
 
@@ -111,10 +111,10 @@ class GanziSpider(PortalSpider):
 
         body = self.find_body(page)
         if body is not None:
-            self._read_body(list(blocks(body)), response, loader)
+            self._read_body(list(blocks(body, response.url)), loader)
         return loader.load_item()
 
-    def _read_body(self, parts: list[Block], response: TextResponse, loader: ArticleLoader) -> None:
+    def _read_body(self, parts: list[Block], loader: ArticleLoader) -> None:
         body: list[str] = []  # empty while in the head: subtitles, pictures, captions, top bylines
         subtitles: list[str] = []
         authors: list[str] = []
@@ -122,7 +122,7 @@ class GanziSpider(PortalSpider):
         uncaptioned: list[dict[str, str | None]] = []
         for i, block in enumerate(parts):
             if block.image is not None:
-                images.append({"url": absolute(response.url, block.image), "caption": None})
+                images.append({"url": block.image, "caption": None})
                 uncaptioned.append(images[-1])
                 continue
             text = block.text

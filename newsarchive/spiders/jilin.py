@@ -9,7 +9,7 @@ from itemloaders.processors import MapCompose
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, blocks, element_with_text, text_of
+from newsarchive.extract import Block, Page, absolute, blocks, element_with_text, text_of
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
@@ -21,7 +21,7 @@ from newsarchive.processors import (
     read_dateline,
     read_editors,
 )
-from newsarchive.spiders.base import ArticleRef, PortalSpider, absolute, split_url
+from newsarchive.spiders.base import ArticleRef, PortalSpider, split_url
 
 _TITLE_SUFFIX = re.compile(r"(?:\s*[-_|]\s*[^-_|]{1,16}){0,2}\s*[-_|]\s*(?:中国吉林网|吉网)\s*$")
 
@@ -132,11 +132,11 @@ class JilinSpider(PortalSpider):
         self.read_crumbs(page, loader)
         body = self.find_body(page)
         if body is not None:
-            self._read_body(blocks(body), response, loader)
+            self._read_body(blocks(body, response.url), loader)
         loader.add_value("editors", self._editors(page, response, loader.get_output_value("title") or ""))
         return loader.load_item()
 
-    def _read_body(self, parts: Iterable[Block], response: TextResponse, loader: ArticleLoader) -> None:
+    def _read_body(self, parts: Iterable[Block], loader: ArticleLoader) -> None:
         expect_caption = False
         body: list[str] = []
         authors: list[str] = []
@@ -144,7 +144,7 @@ class JilinSpider(PortalSpider):
         images: list[dict[str, str | None]] = []
         for block in parts:
             if block.image is not None:
-                images.append({"url": absolute(response.url, block.image), "caption": None})
+                images.append({"url": block.image, "caption": None})
                 expect_caption = True
                 continue
             text = block.text
@@ -201,12 +201,11 @@ class JilinSpider(PortalSpider):
                     names += read_editors(text)
         if names:
             return names
-        root = page.root
         # Generation 3 prints the editor only in a hidden share block: "标题 栏目-频道 编辑 docid".
         ref = self.article_ref(response.url)
         if ref is None or not title:
             return []
-        for text in root.xpath("//body//text()[contains(., $docid)]", docid=ref.article_id):
+        for text in page.root.xpath("//body//text()[contains(., $docid)]", docid=ref.article_id):
             node = text.getparent()
             for _ in range(3):  # the docid may sit in its own <span> inside the share line
                 if node is None:
