@@ -161,10 +161,19 @@ def clean_origin(text: str | None) -> str | None:
     '甘孜日报'
     >>> clean_origin("  ") is None
     True
+    >>> clean_origin("《来源:") is None  # the label shows only once the marks are gone
+    True
     """
     if text is None:
         return None
-    value = normalize_space(_BOOK_MARKS.sub("", _SOURCE_LABEL.sub("", clean_text(text)))).strip(" :：")
+    # Each step can uncover work for another (marks hiding a label, a label hiding a colon), so
+    # clean to a fixed point: cleaning a cleaned name must change nothing.
+    value = text
+    for _ in range(8):
+        cleaned = _SOURCE_LABEL.sub("", clean_text(_BOOK_MARKS.sub("", value))).strip(" :：")
+        if cleaned == value:
+            break
+        value = cleaned
     return value or None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from newsarchive.distributed import redacted
@@ -36,9 +36,6 @@ PIECES = st.sampled_from(["记者", "编辑:", "责任编辑：", "来源:", "�
                           "\x00", "\u200b", "wǎng", "(bào)", "?qǐng)", "《", "》", "吉林日报", "2020", "02", "07",
                           "10:07:09"])
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=30).map("".join)
-settings.register_profile("newsarchive", max_examples=300, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("newsarchive")
 
 JILIN, GANZI = JilinSpider(), GanziSpider()
 
@@ -80,6 +77,7 @@ def test_readers_never_raise(text: str) -> None:
 
 
 @given(TEXT)
+@example("《来源:")  # marks hid the label: found by a random run, kept so every run tries it
 def test_origin_cleaning_is_idempotent(text: str) -> None:
     once = clean_origin(text)
     assert once is None or clean_origin(once) == once
