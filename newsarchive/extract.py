@@ -218,15 +218,3 @@ def element_with_text(root: HtmlElement, marker: str, max_chars: int = 400) -> H
         if node.tag not in SKIP_TAGS and len(text_of(node)) <= max_chars:
             return node
     return None
-
-
-def largest_text_block(root: HtmlElement) -> HtmlElement | None:
-    """The element whose direct paragraphs hold the most text: the body when no selector fits."""
-    best, best_len = None, 0
-    for parent in root.xpath("//body//*[p]"):
-        if parent.tag in SKIP_TAGS:
-            continue
-        size = sum(len(text_of(p).strip()) for p in parent.iterchildren("p"))
-        if size > best_len:
-            best, best_len = parent, size
-    return best

@@ -29,5 +29,6 @@ class Article(scrapy.Item):
     body_simplified = scrapy.Field()  # likewise for the body
     content_hash = scrapy.Field()  # sha256 hex of body with all whitespace removed
     pages = scrapy.Field()  # how many pages the article spans
+    extraction = scrapy.Field()  # "portal" (the portal's selectors) or "fallback" (the generic reader)
     warc = scrapy.Field()  # one per page: {"url", "warc_file", "warc_record_id", "warc_payload_digest"}
     crawled_at = scrapy.Field()  # ISO 8601 UTC time of the fetch of the first page

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -193,6 +193,55 @@ _NAME = re.compile(r"[\u4e00-\u9fff·•・]{2,6}")
 _SPLIT = re.compile(r"[\s,，、;；/]+")
 
 
+# Family names, for telling a bare byline (李继伟 易小燕) from a short sub-head (产业兴旺): the
+# common single-character ones in both scripts, the compound ones, and the first (or last) syllable
+# pairs of the Tibetan names common in Ganzi (扎西, 泽仁, 格桑 … 卓玛, 拉姆).
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛"
+    "邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝"
+    "路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
+    "全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕"
+    "楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈"
+    "晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉"
+    "冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由张劉陳楊黃趙吳鄭謝許韓馮鄧蔣蘇呂盧鍾譚陸賈韋鄒龔萬錢嚴顏聶詹歐蘭葉羅孫馬"
+    "湯溫魯嶽殷鳳劉龍閆費邱")
+_COMPOUND_SURNAMES = frozenset(("欧阳", "歐陽", "司马", "司馬", "上官", "诸葛", "諸葛", "东方", "東方", "皇甫", "尉迟",
+                                "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "西门", "南宫", "独孤"))
+_TIBETAN_SYLLABLES = frozenset((
+    "扎西", "泽仁", "格桑", "次仁", "降央", "四郎", "洛绒", "益西", "尼玛", "达瓦", "丹增", "旦增",
+    "阿旺", "贡布", "仁青", "仁真", "多吉", "多杰", "索朗", "拥措", "呷绒", "泽翁", "登珍", "邓珠",
+    "向秋", "嘎玛", "土登", "昂翁", "卓玛", "央金", "拉姆", "志玛", "根秋", "彭措", "泽郎", "降措",
+    "翁姆", "斯朗", "白玛", "德吉", "罗布", "巴桑", "洛桑", "顿珠", "其美", "松吉", "贡嘎", "群培",
+    "更登", "俄色", "呷玛", "阿绒", "泽让", "曲批", "甲措", "泽登", "降初", "郎加", "泽旺", "格勒",
+    "次真", "邓真", "登巴", "降拥", "洛吾", "达洛", "吾吉", "仁增", "次旺", "平措", "央宗", "措姆",
+    "曲珍", "卓嘎", "拉巴", "尼珍", "格绒", "曲西", "泽里", "旺青", "曲措", "秋措", "拉措", "翁加",
+    "降泽", "生龙", "俄热",
+))
+
+
+def is_name(token: str) -> bool:
+    """Whether a token reads as a person's name: a family name with one or two characters after it,
+    a compound family name, a Tibetan name, or names joined by a middle dot.
+
+    >>> [is_name(t) for t in ("李继伟", "易小燕", "欧阳春", "降央曲西", "泽仁", "阿依古丽·买买提")]
+    [True, True, True, True, True, True]
+    >>> [is_name(t) for t in ("产业兴旺", "文化振兴", "镜头一", "九龙县", "初心不改")]
+    [False, False, False, False, False]
+    """
+    if "·" in token or "•" in token or "・" in token:
+        parts = re.split(r"[·•・]", token)
+        return len(parts) == 2 and all(len(p) >= 2 and _NAME.fullmatch(p) for p in parts)
+    n = len(token)
+    if token[:2] in _COMPOUND_SURNAMES:
+        return 3 <= n <= 4
+    if n in (2, 3) and token[0] in _SURNAMES:
+        return token[-1] not in "县縣市区區州镇鎮乡鄉村"
+    if n == 2:
+        return token in _TIBETAN_SYLLABLES
+    return n in (4, 6) and (token[:2] in _TIBETAN_SYLLABLES or token[-2:] in _TIBETAN_SYLLABLES)
+
+
 class Byline(NamedTuple):
     names: list[str]
     marked: bool  # a role word or a byline mark was present (not just bare names)
@@ -202,6 +251,16 @@ class Byline(NamedTuple):
     def bare(self) -> bool:
         """Only names, nothing saying they are reporters: a byline only where the layout says so."""
         return not (self.marked or self.outlet)
+
+    @property
+    def plausible(self) -> bool:
+        """A byline without a role word or mark must name people: every token reads as a name, so
+        a short sub-head (产业兴旺) is never taken for one.
+
+        >>> read_byline("李继伟 易小燕").plausible, read_byline("产业兴旺").plausible
+        (True, False)
+        """
+        return self.marked or all(is_name(n) for n in self.names)
 
 
 def read_byline(text: str) -> Byline | None:
@@ -427,3 +486,54 @@ def read_breadcrumbs(text: str) -> list[str]:
     """
     trail = _CRUMB_LABEL.sub("", normalize_space(text))
     return [c for c in _CRUMB_SPLIT.split(trail) if c and c not in ("浏览文章", "正文", "瀏覽文章")]
+
+
+# Text only a site's frame prints: copyright and licence lines, ICP numbers, 主办/地址/电话 lines,
+# the about/contact/report links. A body made mostly of such lines is the footer, not an article.
+_SITE_CHROME = re.compile(
+    r"版权所有|版權所有|all rights reserved|copyright|©|ICP备|ICP證|ICP证|公网安备|公網安備|网安备"
+    r"|(?:信息服务|视听节目|经营)许可证|不良信息举报|违法和不良信息|举报电话|举报邮箱|举报中心|关于我们|联系我们"
+    r"|网站地图|设为首页|加入收藏|广告服务|主办单位|技术支持\s*[:：]|未经授权|禁止复制|建立镜像|本站所有|本网站所有",
+    re.I,
+)
+_FRAME_LABEL = re.compile(r"(?:主办|承办|协办|地址|邮编|联系电话|电话|传真|邮箱|E-?mail)\s*[:：]", re.I)
+_SENTENCE_MARKS = re.compile(r"[，。！？；、“”,.!?;]")
+_NAV_SPLIT = re.compile(r"[\s|｜·•]+")
+
+
+def is_site_chrome(line: str) -> bool:
+    """A line of the site's frame (footer, contact block, navigation bar), never of an article.
+
+    >>> [is_site_chrome(t) for t in ("吉ICP备05002399号", "主办:甘孜日报社 地址:康定市 电话:0836-2822222",
+    ...                              "首页 新闻 文化 旅游 图片 视频", "关于我们 | 联系方式")]
+    [True, True, True, True]
+    >>> [is_site_chrome(t) for t in ("九龙县", "会议地址:县委会议室,时间另行通知。", "记者 黄鹭 邹乃硕")]
+    [False, False, False]
+    """
+    if _SITE_CHROME.search(line):
+        return True
+    labels = _FRAME_LABEL.findall(line)
+    if len(labels) >= 2 or (labels and len(line) <= 60 and _FRAME_LABEL.match(line)):
+        return True
+    if len(line) > 80 or _SENTENCE_MARKS.search(line):
+        return False
+    tokens = [t for t in _NAV_SPLIT.split(line) if t]
+    # A row of short link words is a navigation bar; a byline names people after a role word.
+    return len(tokens) >= 4 and all(len(t) <= 6 for t in tokens) and not _ROLE_WORD.search(line)
+
+
+def chrome_share(lines: Iterable[str], also: Callable[[str], bool] | None = None) -> float:
+    """The share of the text (in characters) that lies on chrome lines: site chrome, chrome phrases,
+    or lines ``also`` says are chrome (the lines a site prints on many pages).
+
+    >>> chrome_share(["本网讯 会议强调,要抓好落实。", "吉ICP备05002399号"]) < 0.5
+    True
+    >>> chrome_share(["甘孜日报社主办 康巴传媒网版权所有", "蜀ICP备05004405号"])
+    1.0
+    """
+    total = chrome = 0
+    for line in lines:
+        total += len(line)
+        if is_site_chrome(line) or chrome_phrase(line) or (also is not None and also(line)):
+            chrome += len(line)
+    return chrome / total if total else 0.0

@@ -35,6 +35,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Next to the downloader: requests as sent, responses as received (before decompression).
     "newsarchive.warc.WarcCaptureMiddleware": 950,
 }
+SPIDER_MIDDLEWARES = {
+    # Learns the lines a site prints on many pages (its frame), for validation's chrome_body check.
+    "newsarchive.sitechrome.SiteChromeMiddleware": 100,
+}
 LOG_FORMATTER = "newsarchive.logformatter.ArchiveLogFormatter"
 
 # --- incremental runs and validation -----------------------------------------------------------
@@ -44,6 +48,8 @@ PENDING_MAX_ATTEMPTS = 5  # runs that retry an article that failed (5xx, time-ou
 VALIDATE_MIN_BODY_CHARS = 20
 VALIDATE_MIN_TITLE_CHARS = 2
 VALIDATE_MAX_TITLE_CHARS = 200
+CHROME_MIN_PAGES = 5  # a line printed on this many pages of a source is the site's frame, not article text
+CHROME_MAX_SHARE = 0.5  # a body with more of its text on chrome lines than this is rejected (chrome_body)
 ARCHIVE_WARC = True  # keep every request and response in ARCHIVE_DIR/warc/
 WARC_MAX_SIZE = 1_000_000_000  # bytes; a WARC file is closed and a new one begun past this
 WARC_OPERATOR = ""  # who runs the crawl (name, e-mail): written into each WARC file's warcinfo
@@ -94,6 +100,9 @@ STATS_DUMP_FILE = ""  # write the final crawl stats as JSON here (tools and test
 
 # --- crawlall health checks ----------------------------------------------------------------------
 HEALTH_MAX_REJECT_RATE = 0.2  # a source rejecting more than this share of its articles is unhealthy
+# Layout drift: a source is unhealthy when more than this share of its articles needed the generic
+# reader, or was rejected as chrome (the template changed under the portal's selectors).
+HEALTH_MAX_FALLBACK_RATE = 0.3
 HEALTH_MIN_COVERAGE = {  # field -> least share of archived records that must carry it
     "title": 1.0,
     "published_date": 1.0,

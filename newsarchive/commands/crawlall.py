@@ -95,6 +95,18 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     max_reject = settings.getfloat("HEALTH_MAX_REJECT_RATE", 0.2)
     if archived + rejected and rejected / (archived + rejected) > max_reject:
         problems.append(f"reject rate {rejected / (archived + rejected):.0%} above {max_reject:.0%}")
+    # Layout drift: the portal's selectors no longer fit, so the generic reader reads the pages (or
+    # nothing but the frame is found). Either way the operator should look at the template.
+    extracted = int(stats.get("newsarchive/articles_extracted", 0))
+    fallback = int(stats.get("newsarchive/extraction/fallback", 0))
+    chrome = int(stats.get("newsarchive/rejected/chrome_body", 0))
+    max_fallback = settings.getfloat("HEALTH_MAX_FALLBACK_RATE", 0.3)
+    layout_changed = False
+    for count, what in ((fallback, "read by the generic reader"), (chrome, "rejected as site chrome")):
+        if extracted and count / extracted > max_fallback:
+            layout_changed = True
+            problems.append(f"layout changed? {count} of {extracted} articles {what} "
+                            f"({count / extracted:.0%}, above {max_fallback:.0%})")
     for field, minimum in settings.getdict("HEALTH_MIN_COVERAGE").items():
         value = coverage.get(field)
         if value is not None and value < 100.0 * float(minimum):
@@ -111,6 +123,8 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "duplicates": int(stats.get("newsarchive/duplicate", 0)),
         "rejected": rejected,
         "rejects_by_reason": rejects,
+        "extraction": {"portal": int(stats.get("newsarchive/extraction/portal", 0)), "fallback": fallback},
+        "layout_changed": layout_changed,
         "field_coverage_percent": coverage,
         "errors": errors,
         "retries": int(stats.get("retry/count", 0)),
@@ -179,7 +193,8 @@ class Command(ScrapyCommand):
         for s in summaries:
             line = (f"{s['source']}: {'healthy' if s['healthy'] else 'UNHEALTHY'}; lists {s['list_pages']} "
                     f"(unchanged {s['list_pages_unchanged']}), new links {s['new_links']}, fetched "
-                    f"{s['articles_fetched']}, archived {s['archived']}, duplicates {s['duplicates']}, rejected "
+                    f"{s['articles_fetched']} ({s['extraction']['fallback']} by the generic reader), archived "
+                    f"{s['archived']}, duplicates {s['duplicates']}, rejected "
                     f"{s['rejected']}{' ' + json.dumps(s['rejects_by_reason']) if s['rejects_by_reason'] else ''}, "
                     f"errors {s['errors']}, retries {s['retries']}, "
                     f"{s['duration_seconds']} s")

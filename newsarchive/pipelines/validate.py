@@ -21,7 +21,8 @@ from scrapy.statscollectors import StatsCollector
 
 from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
-from newsarchive.processors import chrome_phrase
+from newsarchive.processors import chrome_phrase, chrome_share
+from newsarchive.sitechrome import SiteChrome, site_chrome
 from newsarchive.state import State, open_state
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "article.schema.json"
@@ -42,7 +43,8 @@ def _hosts_ok(url: str, hosts: tuple[str, ...]) -> bool:
 
 
 def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_body: int = 20,
-             title_bounds: tuple[int, int] = (2, 200)) -> list[str]:
+             title_bounds: tuple[int, int] = (2, 200), chrome: SiteChrome | None = None,
+             max_chrome: float = 0.5) -> list[str]:
     """The reasons a record must not be archived (empty when it is fine).
 
     >>> good = {"id": "jilin:1", "source": "jilin", "url": "https://news.cnjiwang.com/a/202002/1.html",
@@ -52,6 +54,8 @@ def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_bo
     []
     >>> problems({**good, "published_date": "2027-01-01", "body": "短"}, ("cnjiwang.com",), date(2026, 1, 1))
     ['short_body', 'future_date']
+    >>> problems({**good, "body": "吉林日报报业集团主办 中国吉林网版权所有\\n吉ICP备05002399号"}, (), date(2026, 1, 1))
+    ['chrome_body']
     """
     reasons = [f"missing_{f}" for f in REQUIRED if not record.get(f)]
     body = record.get("body") or ""
@@ -88,8 +92,10 @@ def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_bo
         reasons.append("replacement_char")
     elif _MOJIBAKE.search(text):
         reasons.append("mojibake")
-    if body and chrome_phrase(body):
-        reasons.append("chrome_in_body")
+    if body and chrome_share(body.split("\n"), chrome.is_chrome if chrome is not None else None) > max_chrome:
+        reasons.append("chrome_body")  # the footer or a navigation list read as the article
+    elif body and chrome_phrase(body):
+        reasons.append("chrome_in_body")  # an article with a piece of chrome left in it
     return reasons
 
 
@@ -97,13 +103,16 @@ class ValidatePipeline:
     """Rejects records that are incomplete, malformed or implausible."""
 
     def __init__(self, archive_dir: str, state: State, stats: StatsCollector | None, crawler: Crawler,
-                 min_body: int, title_bounds: tuple[int, int], worker: str = "") -> None:
+                 min_body: int, title_bounds: tuple[int, int], worker: str = "",
+                 chrome: SiteChrome | None = None, max_chrome: float = 0.5) -> None:
         self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
         self.state = state
         self.stats = stats
         self.crawler = crawler
         self.min_body = min_body
         self.title_bounds = title_bounds
+        self.chrome = chrome
+        self.max_chrome = max_chrome
         self.validator: Any = None
 
     @classmethod
@@ -112,7 +121,7 @@ class ValidatePipeline:
         return cls(s.get("ARCHIVE_DIR", "archive"), open_state(crawler), crawler.stats, crawler,
                    s.getint("VALIDATE_MIN_BODY_CHARS", 20),
                    (s.getint("VALIDATE_MIN_TITLE_CHARS", 2), s.getint("VALIDATE_MAX_TITLE_CHARS", 200)),
-                   s.get("WORKER_ID", ""))
+                   s.get("WORKER_ID", ""), site_chrome(crawler), s.getfloat("CHROME_MAX_SHARE", 0.5))
 
     def open_spider(self) -> None:
         import jsonschema
@@ -125,7 +134,7 @@ class ValidatePipeline:
         spider = self.crawler.spider
         hosts = tuple(getattr(spider, "allowed_domains", None) or ())
         today = datetime.now(CHINA).date()  # dates are printed in China time
-        reasons = problems(record, hosts, today, self.min_body, self.title_bounds)
+        reasons = problems(record, hosts, today, self.min_body, self.title_bounds, self.chrome, self.max_chrome)
         if not reasons and self.validator is not None:
             errors = list(self.validator.iter_errors(record))
             if errors:

@@ -15,15 +15,18 @@ from lxml.html import HtmlElement
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 
-from newsarchive.extract import Page, absolute, element_with_text, largest_text_block, text_of
+from newsarchive.extract import Page, absolute, element_with_text, text_of
+from newsarchive.fallback import read_page
 from newsarchive.items import Article
 from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     Published,
+    chrome_phrase,
     clean_text,
     content_hash,
     detect_script,
+    is_site_chrome,
     read_breadcrumbs,
     to_simplified,
     unique,
@@ -52,6 +55,7 @@ class PortalSpider(scrapy.Spider):
     """Base of the portal spiders. Subclasses fill in the class data and the four hooks."""
 
     site: ClassVar[str]  # the portal's own name, as records carry it
+    site_names: ClassVar[tuple[str, ...]] = ()  # further names the site prints in <title> (吉网)
     default_start_urls: ClassVar[tuple[str, ...]]
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
     # Selectors for the parts every article page has (the form is newsarchive.extract.Page's).
@@ -272,7 +276,7 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("Not an article of %s: %s", self.name, response.url)
             return
         self.count("articles_fetched")
-        item = self.extract(response)
+        item = self.read_article_page(response)
         item["warc"] = [provenance(response)]
         links = self.related_articles(response) if self.settings.getbool("FOLLOW_RELATED", True) else []
         related = (self.article_ref(url) for url in links)
@@ -299,7 +303,7 @@ class PortalSpider(scrapy.Spider):
         if text is None:
             self.count("article_part_failed")
             return
-        page = self.extract(text)
+        page = self.read_article_page(text)
         page["warc"] = [provenance(text)]
         merge_page(item, page)
         if parts:
@@ -327,11 +331,41 @@ class PortalSpider(scrapy.Spider):
             item["body_simplified"] = to_simplified(item.get("body") or "")
         item["crawled_at"] = state["crawled_at"]
         self.count("articles_extracted")
+        self.count(f"extraction/{item['extraction']}")
         return item
 
     def count(self, key: str, amount: int = 1) -> None:
         if getattr(self, "crawler", None) is not None:
             self.crawler.stats.inc_value(f"newsarchive/{key}", amount)
+
+    # --- reading an article page -----------------------------------------------------------------
+
+    def read_article_page(self, response: TextResponse) -> Article:
+        """One page of an article, through the portal's selectors, or through the generic reader
+        when they find no body or a suspicious one (a template no selector knows)."""
+        item = self.extract(response)
+        if portal_reading_holds(item):
+            item["extraction"] = "portal"
+            return item
+        generic = self.read_generic(response)
+        generic["extraction"] = "fallback"
+        return generic
+
+    def read_generic(self, response: TextResponse) -> Article:
+        """The page read by :func:`newsarchive.fallback.read_page`, cleaned by the portal's loader."""
+        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names))
+        loader = self.loader(response)
+        loader.add_value("title", reading.title)
+        loader.add_value("subtitle", reading.subtitle)
+        self.add_published(loader, reading.published)
+        loader.add_value("origin", reading.origin)
+        loader.add_value("authors", reading.authors)
+        loader.add_value("editors", reading.editors)
+        loader.add_value("breadcrumbs", reading.breadcrumbs)
+        loader.add_value("section", reading.breadcrumbs[-1] if len(reading.breadcrumbs) > 1 else None)
+        loader.add_value("body", reading.body)
+        loader.add_value("images", reading.images)
+        return loader.load_item()
 
     # --- reading parts every portal's article page has -------------------------------------------
 
@@ -356,9 +390,8 @@ class PortalSpider(scrapy.Spider):
         loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
 
     def find_body(self, page: Page) -> HtmlElement | None:
-        """The body container from ``body_selectors``, else the element with the most paragraph text."""
-        body = page.first(self.body_selectors)
-        return body if body is not None else largest_text_block(page.root)
+        """The body container from ``body_selectors``; None sends the page to the generic reader."""
+        return page.first(self.body_selectors)
 
     @staticmethod
     def add_published(loader: ArticleLoader, published: Published | None) -> None:
@@ -372,6 +405,15 @@ class PortalSpider(scrapy.Spider):
         return self.loader_class(selector=response.selector, response=response)
 
 
+def portal_reading_holds(item: Article) -> bool:
+    """Whether the portal's selectors read the page: a title, a date and a body, none of whose lines
+    is the site's frame (a selector that matched a wrapper of the whole page reads the footer too)."""
+    body = item.get("body") or ""
+    if not (body and item.get("title") and item.get("published_date")):
+        return False
+    return not any(is_site_chrome(line) or chrome_phrase(line) for line in body.split("\n"))
+
+
 def merge_page(item: dict[str, Any], page: Article) -> None:
     """Append a later page of an article to the record built from its earlier pages."""
     body = page.get("body") or ""
@@ -381,6 +423,8 @@ def merge_page(item: dict[str, Any], page: Article) -> None:
     item["authors"] = unique([*item.get("authors", []), *page.get("authors", [])])
     item["editors"] = unique([*item.get("editors", []), *page.get("editors", [])])
     item["warc"] = [*item.get("warc", []), *page.get("warc", [])]
+    if page.get("extraction") == "fallback":  # a record is as sure as its least sure page
+        item["extraction"] = "fallback"
 
 
 def provenance(response: Response) -> dict[str, Any]:

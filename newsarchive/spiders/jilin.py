@@ -57,6 +57,7 @@ def _host(sub: str | None) -> str:
 class JilinSpider(PortalSpider):
     name = "jilin"
     site = "中国吉林网"
+    site_names = ("吉网",)
     allowed_domains = ("cnjiwang.com", "chinajilin.com.cn")  # type: ignore[assignment]
     loader_class = JilinLoader
     default_start_urls = (

@@ -1,0 +1,474 @@
+"""The generic article reader, for pages in a template no portal selector targets.
+
+The main text is found by where sentence punctuation is densest: every line of the page scores
+its non-link characters when it reads as a sentence, and loses points when it is a link list, a
+short label or site chrome; the element whose lines score highest is the body. Every other field
+comes from the text markers Chinese news pages always print: 来源/时间/日期 lines, 您的位置 crumbs,
+编辑 lines, bylines with ■◎□▉ or 记者/通讯员, 上一篇/下一篇, the ``<title>`` minus the site's name.
+Like the portal readers it sees only the page: the same bytes always give the same reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+from newsarchive.extract import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of
+from newsarchive.processors import (
+    Published,
+    chrome_phrase,
+    clean_text,
+    is_chrome_line,
+    is_site_chrome,
+    normalize_space,
+    parse_published,
+    read_byline,
+    read_dateline,
+    read_editors,
+)
+
+_HEADINGS = frozenset({"h1", "h2", "h3"})
+# Prose punctuation (colons are left out: labels print them, 来源：… 编辑：…).
+_SENTENCE = re.compile(r"[，。！？；、“”,!?;]")
+# HTML5 sectioning elements are blocks too (the portal readers' list predates them).
+_BLOCKS = BLOCK_TAGS | {"header", "footer", "main", "aside", "nav", "address", "hgroup", "details", "summary",
+                        "form", "fieldset", "hr", "menu"}
+_TITLE_HINT = re.compile(r"title|(?<![a-z])tit(?![a-z])|headline|biaoti", re.I)
+_CRUMB_LABEL = re.compile(r"您当前的位置|您所在的位置|您的位置|当前位置|所在位置|當前位置|您現在的位置|您现在的位置")
+_CRUMB_SEPARATORS = re.compile(r"\s*(?:>>|»|›|>|＞|→|/|\|)\s*")
+_NOT_CRUMBS = frozenset({"浏览文章", "正文", "瀏覽文章", "详情", "文章详情", "内容"})
+_INFO_MARKER = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|稿源")
+_ORIGIN = re.compile(
+    r"(?:来源|來源|稿源|出处)\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)"
+    r"(?=\s|[|｜]|时间|時間|日期|发布|作者|编辑|责编|浏览|点击|字号|(?:19|20)\d\d[-/.年]|$)"
+)
+_AUTHOR_FIELD = re.compile(r"(?:作者|撰稿|记者|記者)\s*[:：]\s*(?P<names>[^:：|｜]{2,30}?)\s*(?=$|[|｜]|\S+\s*[:：])")
+# Where the article ends: nothing after these is body text.
+_END_MARKERS = ("上一篇", "下一篇", "相关新闻", "相关阅读", "相关文章", "延伸阅读", "推荐阅读", "猜你喜欢", "免责声明",
+                "分享到", "【打印】", "【关闭】", "打印本页", "关闭窗口", "网友评论", "最新消息")
+_CAPTION_HINT = re.compile(r"caption|pic_?txt|pictext|img_?desc|photo_?desc|tuwen|imgtxt|desc", re.I)
+_SUBTITLE_HINT = re.compile(r"sub_?title|subtit|fu_?title|futi|yinti|sub-head|subhead|lead", re.I)
+_ICON = re.compile(r"logo|icon|share|qrcode|erweima|ewm|weixin|wechat|banner|ad_|/ad/|spacer|blank\.gif|arrow", re.I)
+_TITLE_SEPARATORS = re.compile(r"\s*[-_|｜—]+\s*")
+# Never article text, whatever they hold: tickers, hidden blocks (share widgets repeat the title).
+_SKIP = frozenset({*SKIP_TAGS, "marquee", "nav", "select", "form"})
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CLOSING = "。！？!?”」』…"
+# A byline printed at the end of the last paragraph, after its closing sentence and some space.
+_TRAILING_BYLINE = re.compile(rf"^(?P<text>.*[{_CLOSING}])\s+(?P<byline>[^{_CLOSING}]{{2,30}})$")
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of the page as a reader sees it: text or a picture, with what it sat in."""
+
+    text: str
+    element: HtmlElement  # the innermost block element holding the line
+    links: int = 0  # characters of the line inside <a>
+    image: str | None = None
+    centred: bool = False
+    strong: bool = False
+    hint: str = ""  # the class and id of the block and its parent (caption, subtitle hints)
+
+
+@dataclass
+class Reading:
+    """What the generic reader found on a page; empty fields where it found nothing."""
+
+    title: str = ""
+    subtitle: list[str] = field(default_factory=list)
+    published: Published | None = None
+    origin: str | None = None
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    breadcrumbs: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+
+
+# --- the page as lines ---------------------------------------------------------------------------
+
+
+def page_lines(root: HtmlElement, base_url: str) -> list[Line]:
+    """Every line of the page's body in reading order: block elements and ``<br>`` end a line, the
+    inline text between nested blocks is a line of its own (as a browser lays it out)."""
+    body = root.find("body")
+    lines: list[Line] = []
+    _walk(root if body is None else body, base_url, lines, 0)
+    return lines
+
+
+def _hint(element: HtmlElement) -> str:
+    parent = element.getparent()
+    names = [element.get("class"), element.get("id")]
+    if parent is not None:
+        names += [parent.get("class"), parent.get("id")]
+    return " ".join(n for n in names if n)
+
+
+class _Run:
+    """Inline content gathered into one line until a block, a picture or ``<br>`` ends it."""
+
+    def __init__(self, block: HtmlElement) -> None:
+        self.block = block
+        self.parts: list[str] = []
+        self.links = 0
+        self.strong = True
+
+    def add(self, text: str | None, link: bool, bold: bool) -> None:
+        if not text:
+            return
+        if not text.strip():  # the space between two inline elements still parts their words
+            if self.parts:
+                self.parts.append(" ")
+            return
+        self.parts.append(text)
+        if link:
+            self.links += len(clean_text(text))
+        self.strong = self.strong and bold
+
+    def flush(self, lines: list[Line]) -> None:
+        text = clean_text("".join(self.parts))
+        if text:
+            lines.append(Line(text, self.block, min(self.links, len(text)), None, is_centred(self.block),
+                              self.strong, _hint(self.block)))
+        self.parts, self.links, self.strong = [], 0, True
+
+    def picture(self, img: HtmlElement, base_url: str, lines: list[Line]) -> None:
+        src = (img.get("src") or img.get("data-src") or img.get("data-original") or "").strip()
+        if src and not _is_icon(img, src):
+            self.flush(lines)
+            lines.append(Line("", self.block, image=absolute(base_url, src), centred=is_centred(self.block),
+                              hint=_hint(self.block)))
+
+
+# Deeper than this, blocks are read as inline content (libxml2 itself stops at 256 levels).
+_MAX_DEPTH = 200
+
+
+def _walk(block: HtmlElement, base_url: str, lines: list[Line], depth: int) -> None:
+    run = _Run(block)
+    run.add(block.text, False, False)
+    _children(block, base_url, run, lines, False, False, depth)
+    run.flush(lines)
+
+
+def _children(element: HtmlElement, base_url: str, run: _Run, lines: list[Line], link: bool, bold: bool,
+              depth: int) -> None:
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag and tag not in _SKIP and not _HIDDEN.search(child.get("style") or ""):
+            if tag in _BLOCKS and depth < _MAX_DEPTH:
+                run.flush(lines)
+                _walk(child, base_url, lines, depth + 1)
+            else:
+                _inline(child, base_url, run, lines, link, bold, depth + 1)
+        run.add(child.tail, link, bold)
+
+
+def _inline(element: HtmlElement, base_url: str, run: _Run, lines: list[Line], link: bool, bold: bool,
+            depth: int) -> None:
+    """An inline element, in document order: pictures and ``<br>`` end the line, text joins it."""
+    tag = element.tag
+    if tag == "img":
+        run.picture(element, base_url, lines)
+        return
+    if tag == "br":
+        run.flush(lines)
+        return
+    link = link or tag == "a"
+    bold = bold or tag in ("strong", "b")
+    run.add(element.text, link, bold)
+    _children(element, base_url, run, lines, link, bold, depth)
+
+
+def _is_icon(img: HtmlElement, src: str) -> bool:
+    for size in (img.get("width"), img.get("height")):
+        if size and size.strip().isdigit() and int(size) < 60:
+            return True
+    return bool(_ICON.search(src))
+
+
+# --- the main text -------------------------------------------------------------------------------
+
+
+def line_score(line: Line) -> int:
+    """How much a line says this is the article: its characters outside links when it reads as a
+    sentence; a little less than nothing for a label or a heading; its length against it for a
+    link list; a fixed cost for chrome."""
+    if line.image is not None:
+        return 0
+    text = line.text
+    if is_site_chrome(text) or chrome_phrase(text) or is_chrome_line(text) or text.startswith(_END_MARKERS):
+        return -max(20, len(text))
+    if line.links * 2 > len(text):
+        return -len(text)
+    if not _SENTENCE.search(text):
+        return -3
+    if text.count(" ") >= 6 and text.count(" ") * 60 > len(text):
+        return -len(text)  # headlines run together with spaces: a ticker or a list, not prose
+    return len(text) - line.links
+
+
+def main_container(lines: list[Line]) -> HtmlElement | None:
+    """The element whose lines score highest: the body, without the frame around it. On a page
+    with no prose at all it is the least bad element, whose lines validation will then judge."""
+    totals: dict[HtmlElement, int] = {}
+    depth: dict[HtmlElement, int] = {}
+    for line in lines:
+        score = line_score(line)
+        node: HtmlElement | None = line.element
+        chain = []
+        while node is not None and node.tag != "html":
+            chain.append(node)
+            node = node.getparent()
+        for level, node in enumerate(reversed(chain)):
+            totals[node] = totals.get(node, 0) + score
+            depth[node] = level
+    if not totals:
+        return None
+    return max(totals, key=lambda n: (totals[n], depth[n]))
+
+
+def _inside(element: HtmlElement, container: HtmlElement) -> bool:
+    node: HtmlElement | None = element
+    while node is not None:
+        if node is container:
+            return True
+        node = node.getparent()
+    return False
+
+
+# --- the reader ----------------------------------------------------------------------------------
+
+
+def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()) -> Reading:
+    """Read an article page whose template no selector knows."""
+    lines = page_lines(root, base_url)
+    reading = Reading()
+    container = main_container(lines)
+    inside = [container is not None and _inside(line.element, container) for line in lines]
+    first_body = inside.index(True) if any(inside) else len(lines)
+
+    title_at = _read_title(root, lines, first_body, site_names, reading)
+    info_at = _read_info(lines, title_at, first_body, reading)
+    _read_crumbs(root, lines, reading)
+    skip = {i for i in (title_at, info_at) if i is not None}
+    # Between the headline and the body: subtitles and bylines printed apart from the text.
+    for i in range(title_at + 1 if title_at is not None else first_body, first_body):
+        if i not in skip and lines[i].image is None:
+            _read_head_line(lines[i], reading)
+    if container is not None:
+        _read_body(lines, [i for i, ok in enumerate(inside) if ok and i not in skip and
+                           (title_at is None or i > title_at)], reading)
+    if not reading.editors:  # an editor line outside the body, under it or in the page's foot
+        for line in lines[first_body:]:
+            if len(line.text) <= 60 and ("编辑" in line.text or "責編" in line.text or "责编" in line.text):
+                reading.editors += read_editors(line.text)
+    return reading
+
+
+def _read_title(root: HtmlElement, lines: list[Line], first_body: int, site_names: tuple[str, ...],
+                reading: Reading) -> int | None:
+    """The headline: the heading the ``<title>`` starts with, else the first heading or centred
+    bold line above the body, else the ``<title>`` without the site's name. Returns its line."""
+    page_title = clean_text(" ".join(root.xpath("//head/title//text()")))
+    squashed = page_title.replace(" ", "")
+    candidates = [i for i, line in enumerate(lines[: first_body + 1])
+                  if line.image is None and 2 <= len(line.text) <= 80 and not line.links * 2 > len(line.text)
+                  and (line.element.tag in _HEADINGS or (line.strong and line.centred)
+                       or (_TITLE_HINT.search(line.hint) and not _SUBTITLE_HINT.search(line.hint))
+                       or (len(line.text) >= 4 and squashed.startswith(line.text.replace(" ", ""))))
+                  and line.text not in site_names and not is_site_chrome(line.text)]
+    matching = [i for i in candidates if squashed.startswith(lines[i].text.replace(" ", ""))]
+    if not matching:
+        matching = [i for i in candidates if len(lines[i].text) >= 6 and lines[i].text.replace(" ", "") in squashed]
+    chosen = max(matching, key=lambda i: len(lines[i].text)) if matching else None
+    if chosen is None and candidates:  # the <title> names only the site: the h1 nearest the body
+        headings = [i for i in candidates if lines[i].element.tag == "h1"] or candidates
+        chosen = headings[-1]
+    if chosen is not None:
+        reading.title = lines[chosen].text
+        return chosen
+    reading.title = strip_site_name(page_title, site_names)
+    return None
+
+
+def strip_site_name(title: str, site_names: tuple[str, ...]) -> str:
+    """``标题_栏目_站名`` -> ``标题``: everything from the first separator on, when a later part is the
+    site's name.
+
+    >>> strip_site_name("甘孜州召开会议_新闻_康巴传媒网", ("康巴传媒网",))
+    '甘孜州召开会议'
+    >>> strip_site_name("长春-吉林 新变化", ("中国吉林网",))
+    '长春-吉林 新变化'
+    """
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) > 1 and any(name in part for part in parts[1:] for name in site_names):
+        return parts[0]
+    return title
+
+
+def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading: Reading) -> int | None:
+    """The date line: the first short line after the headline that prints a date, one with a
+    来源/时间 label first; else any such labelled line on the page. Returns its line."""
+    start = title_at + 1 if title_at is not None else 0
+    near = range(start, min(len(lines), start + 12))
+    labelled = [i for i in near if len(lines[i].text) <= 120 and _INFO_MARKER.search(lines[i].text)]
+    # Unlabelled, a date line is short ("甘孜日报 2020年02月02日"): a paragraph opening with a date is not one.
+    bare = [i for i in near if len(lines[i].text) <= 40]
+    anywhere = [i for i, line in enumerate(lines) if len(line.text) <= 120 and _INFO_MARKER.search(line.text)]
+    for i in (*labelled, *bare, *anywhere):
+        text = normalize_space(lines[i].text)
+        published = parse_published(text)
+        if published is None:
+            continue
+        reading.published = published
+        origin = _ORIGIN.search(text)
+        if origin:
+            reading.origin = origin["origin"]
+        else:  # "甘孜日报    2020年02月02日": the outlet is what precedes the date, when that is a name
+            before = text[: text.find(published.raw)].strip(" |｜/-—")
+            if 2 <= len(before) <= 20 and not re.search(r"[:：\d]", before):
+                reading.origin = before
+        authors = _AUTHOR_FIELD.search(text)
+        if authors:
+            byline = read_byline(authors["names"])
+            reading.authors += byline.names if byline else []
+        reading.editors += read_editors(text)
+        return i
+    return None
+
+
+def _read_crumbs(root: HtmlElement, lines: list[Line], reading: Reading) -> None:
+    """The trail after a 位置 label: link texts and the words between separators, in order."""
+    for node in root.xpath("//body//*[text()[contains(., '位置')]]"):
+        if node.tag in SKIP_TAGS or not _CRUMB_LABEL.search(text_of(node)):
+            continue
+        holder = node
+        for _ in range(3):  # the label may sit in a <span> of its own beside the links
+            if holder.find(".//a") is not None or holder.getparent() is None:
+                break
+            holder = holder.getparent()
+        if len(text_of(holder)) > 300:
+            continue
+        reading.breadcrumbs = _trail(holder)
+        return
+
+
+def _trail(holder: HtmlElement) -> list[str]:
+    pieces: list[str] = []
+
+    def words(text: str | None) -> None:
+        if not text:
+            return
+        label = _CRUMB_LABEL.search(text)
+        if label:
+            text = text[label.end():].lstrip(" :：\u3000\xa0")
+        pieces.extend(p for p in (clean_text(t) for t in _CRUMB_SEPARATORS.split(text)) if p)
+
+    def visit(element: HtmlElement) -> None:
+        for child in element:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if tag == "a":
+                text = clean_text(text_of(child))
+                if text:
+                    pieces.append(text)
+            elif tag and tag not in SKIP_TAGS:
+                words(child.text)
+                visit(child)
+            words(child.tail)
+
+    words(holder.text)
+    visit(holder)
+    return [p for p in pieces if p not in _NOT_CRUMBS and not _CRUMB_LABEL.fullmatch(p) and p.strip(" :：")]
+
+
+def _read_head_line(line: Line, reading: Reading) -> None:
+    """A line between headline and body: a subtitle, a byline or an editor line, or nothing of ours."""
+    text = line.text
+    byline = read_byline(text)
+    if byline is not None and byline.marked:
+        reading.authors += byline.names
+    elif read_editors(text):
+        reading.editors += read_editors(text)
+    elif (_SUBTITLE_HINT.search(line.hint) or line.element.tag in ("h2", "h3", "h4")
+          or text.startswith("——") or text.endswith("——")) and not is_site_chrome(text) \
+            and not _CRUMB_LABEL.search(text) and len(text) <= 80:
+        reading.subtitle.append(text)
+
+
+def _read_body(lines: list[Line], indexes: list[int], reading: Reading) -> None:
+    body = reading.body
+    chrome: list[str] = []  # what was left out as the site's frame
+    expect_caption = False
+    for n, i in enumerate(indexes):
+        line = lines[i]
+        if line.image is not None:
+            reading.images.append({"url": line.image, "caption": None})
+            expect_caption = True
+            continue
+        text = line.text
+        if expect_caption and _is_caption(line):
+            reading.images[-1]["caption"] = text
+            expect_caption = False
+            continue
+        expect_caption = False
+        if text.startswith(_END_MARKERS) and body:
+            break
+        if is_site_chrome(text) or is_chrome_line(text) or chrome_phrase(text) or _CRUMB_LABEL.search(text) \
+                or line.links * 2 > len(text) or text.startswith(_END_MARKERS):
+            chrome.append(text)
+            continue
+        if len(text) <= 60 and read_editors(text):
+            reading.editors += read_editors(text)
+            continue
+        if not body and (text.startswith("——") or text.endswith("——") or _SUBTITLE_HINT.search(line.hint)
+                         or (line.centred and line.strong and not reading.images)):
+            reading.subtitle.append(text)
+            continue
+        byline = read_byline(text)
+        if byline is not None and (byline.marked or (byline.plausible and _ends_a_report(lines, indexes, n))):
+            reading.authors += byline.names
+            continue
+        if not body:
+            dateline = read_dateline(text)
+            if dateline is not None:
+                reading.authors += dateline.authors
+                if reading.origin is None:
+                    reading.origin = dateline.origin
+        body.append(text)
+    if not body:
+        # Nothing but the frame where the body should be: say so, and validation rejects it as
+        # chrome_body, rather than as a page with no text.
+        body += chrome
+        return
+    trailing = _TRAILING_BYLINE.match(body[-1])
+    byline = read_byline(trailing["byline"]) if trailing else None
+    if trailing and byline is not None and byline.plausible:
+        reading.authors += byline.names
+        body[-1] = trailing["text"]
+
+
+def _is_caption(line: Line) -> bool:
+    text = line.text
+    bracketed = text[:1] in "(（" and text[-1:] in ")）"
+    return len(text) <= 120 and (line.centred or bracketed or line.element.tag == "figcaption"
+                                 or bool(_CAPTION_HINT.search(line.hint)))
+
+
+def _ends_a_report(lines: list[Line], indexes: list[int], n: int) -> bool:
+    """Bare names close an article or a round-up's report: nothing but chrome after them, or the
+    next report's sub-head or 本网讯."""
+    if n == 0:
+        return False
+    after: Iterator[Line] = (lines[i] for i in indexes[n + 1:])
+    following = next((line for line in after if line.image is None and line_score(line) > -20
+                      and not line.text.startswith(_END_MARKERS)), None)
+    if following is None:
+        return True
+    text = following.text
+    return text.startswith("本网讯") or (len(text) <= 15 and not _SENTENCE.search(text))
