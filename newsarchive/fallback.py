@@ -19,7 +19,6 @@ from lxml.html import HtmlElement
 from newsarchive.extract import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of
 from newsarchive.processors import (
     Published,
-    chrome_phrase,
     clean_text,
     is_chrome_line,
     is_site_chrome,
@@ -101,6 +100,10 @@ def page_lines(root: HtmlElement, base_url: str) -> list[Line]:
     return lines
 
 
+def own_names(element: HtmlElement) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
+
+
 def _hint(element: HtmlElement) -> str:
     parent = element.getparent()
     names = [element.get("class"), element.get("id")]
@@ -145,8 +148,9 @@ class _Run:
                               hint=_hint(self.block)))
 
 
-# Deeper than this, blocks are read as inline content (libxml2 itself stops at 256 levels).
-_MAX_DEPTH = 200
+# Below this many nested elements a subtree is read flat, as one run of text (text_of walks it
+# without recursion): real pages nest a few dozen levels, a hostile one thousands.
+_MAX_DEPTH = 60
 
 
 def _walk(block: HtmlElement, base_url: str, lines: list[Line], depth: int) -> None:
@@ -160,12 +164,15 @@ def _children(element: HtmlElement, base_url: str, run: _Run, lines: list[Line],
               depth: int) -> None:
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
-        if tag and tag not in _SKIP and not _HIDDEN.search(child.get("style") or ""):
-            if tag in _BLOCKS and depth < _MAX_DEPTH:
-                run.flush(lines)
-                _walk(child, base_url, lines, depth + 1)
-            else:
-                _inline(child, base_url, run, lines, link, bold, depth + 1)
+        if not tag or tag in _SKIP or _HIDDEN.search(child.get("style") or ""):
+            pass
+        elif depth >= _MAX_DEPTH:
+            run.add(text_of(child), link, bold)
+        elif tag in _BLOCKS:
+            run.flush(lines)
+            _walk(child, base_url, lines, depth + 1)
+        else:
+            _inline(child, base_url, run, lines, link, bold, depth + 1)
         run.add(child.tail, link, bold)
 
 
@@ -202,7 +209,7 @@ def line_score(line: Line) -> int:
     if line.image is not None:
         return 0
     text = line.text
-    if is_site_chrome(text) or chrome_phrase(text) or is_chrome_line(text) or text.startswith(_END_MARKERS):
+    if is_site_chrome(text) or is_chrome_line(text) or text.startswith(_END_MARKERS):
         return -max(20, len(text))
     if line.links * 2 > len(text):
         return -len(text)
@@ -214,8 +221,8 @@ def line_score(line: Line) -> int:
 
 
 def main_container(lines: list[Line]) -> HtmlElement | None:
-    """The element whose lines score highest: the body, without the frame around it. On a page
-    with no prose at all it is the least bad element, whose lines validation will then judge."""
+    """The element whose lines score highest: the body, without the frame around it; None on a
+    page with no prose at all."""
     totals: dict[HtmlElement, int] = {}
     depth: dict[HtmlElement, int] = {}
     for line in lines:
@@ -228,9 +235,8 @@ def main_container(lines: list[Line]) -> HtmlElement | None:
         for level, node in enumerate(reversed(chain)):
             totals[node] = totals.get(node, 0) + score
             depth[node] = level
-    if not totals:
-        return None
-    return max(totals, key=lambda n: (totals[n], depth[n]))
+    best = max(totals, key=lambda n: (totals[n], depth[n]), default=None)
+    return best if best is not None and totals[best] > 0 else None
 
 
 def _inside(element: HtmlElement, container: HtmlElement) -> bool:
@@ -261,9 +267,12 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
     for i in range(title_at + 1 if title_at is not None else first_body, first_body):
         if i not in skip and lines[i].image is None:
             _read_head_line(lines[i], reading)
+    head_end = max((i for i in skip), default=-1)
     if container is not None:
         _read_body(lines, [i for i, ok in enumerate(inside) if ok and i not in skip and
                            (title_at is None or i > title_at)], reading)
+    else:  # no prose anywhere: what follows the headline is all there is, and validation judges it
+        _read_body(lines, list(range(head_end + 1, len(lines))), reading)
     if not reading.editors:  # an editor line outside the body, under it or in the page's foot
         for line in lines[first_body:]:
             if len(line.text) <= 60 and ("编辑" in line.text or "責編" in line.text or "责编" in line.text):
@@ -280,9 +289,10 @@ def _read_title(root: HtmlElement, lines: list[Line], first_body: int, site_name
     candidates = [i for i, line in enumerate(lines[: first_body + 1])
                   if line.image is None and 2 <= len(line.text) <= 80 and not line.links * 2 > len(line.text)
                   and (line.element.tag in _HEADINGS or (line.strong and line.centred)
-                       or (_TITLE_HINT.search(line.hint) and not _SUBTITLE_HINT.search(line.hint))
+                       or (_TITLE_HINT.search(own_names(line.element)) and not _SUBTITLE_HINT.search(line.hint))
                        or (len(line.text) >= 4 and squashed.startswith(line.text.replace(" ", ""))))
-                  and line.text not in site_names and not is_site_chrome(line.text)]
+                  and line.text not in site_names and not is_site_chrome(line.text)
+                  and not (len(line.text) <= 40 and parse_published(line.text))]  # a date line is no headline
     matching = [i for i in candidates if squashed.startswith(lines[i].text.replace(" ", ""))]
     if not matching:
         matching = [i for i in candidates if len(lines[i].text) >= 6 and lines[i].text.replace(" ", "") in squashed]
@@ -350,7 +360,8 @@ def _read_crumbs(root: HtmlElement, lines: list[Line], reading: Reading) -> None
             continue
         holder = node
         for _ in range(3):  # the label may sit in a <span> of its own beside the links
-            if holder.find(".//a") is not None or holder.getparent() is None:
+            label_only = not _CRUMB_LABEL.sub("", text_of(holder)).strip(" :：\u3000\xa0")
+            if not label_only or holder.find(".//a") is not None or holder.getparent() is None:
                 break
             holder = holder.getparent()
         if len(text_of(holder)) > 300:
@@ -370,7 +381,7 @@ def _trail(holder: HtmlElement) -> list[str]:
             text = text[label.end():].lstrip(" :：\u3000\xa0")
         pieces.extend(p for p in (clean_text(t) for t in _CRUMB_SEPARATORS.split(text)) if p)
 
-    def visit(element: HtmlElement) -> None:
+    def visit(element: HtmlElement, depth: int) -> None:
         for child in element:
             tag = child.tag if isinstance(child.tag, str) else ""
             if tag == "a":
@@ -378,12 +389,15 @@ def _trail(holder: HtmlElement) -> list[str]:
                 if text:
                     pieces.append(text)
             elif tag and tag not in SKIP_TAGS:
-                words(child.text)
-                visit(child)
+                if depth > 8:  # crumbs are shallow; deeper markup is read as plain words
+                    words(text_of(child))
+                else:
+                    words(child.text)
+                    visit(child, depth + 1)
             words(child.tail)
 
     words(holder.text)
-    visit(holder)
+    visit(holder, 0)
     return [p for p in pieces if p not in _NOT_CRUMBS and not _CRUMB_LABEL.fullmatch(p) and p.strip(" :：")]
 
 
@@ -419,7 +433,9 @@ def _read_body(lines: list[Line], indexes: list[int], reading: Reading) -> None:
         expect_caption = False
         if text.startswith(_END_MARKERS) and body:
             break
-        if is_site_chrome(text) or is_chrome_line(text) or chrome_phrase(text) or _CRUMB_LABEL.search(text) \
+        # A line that is chrome goes; a sentence with a chrome phrase inside stays, and validation
+        # rejects the record as chrome_in_body rather than the text being cut.
+        if is_site_chrome(text) or is_chrome_line(text) or _CRUMB_LABEL.match(text) \
                 or line.links * 2 > len(text) or text.startswith(_END_MARKERS):
             chrome.append(text)
             continue

@@ -523,8 +523,9 @@ def is_site_chrome(line: str) -> bool:
 
 
 def chrome_share(lines: Iterable[str], also: Callable[[str], bool] | None = None) -> float:
-    """The share of the text (in characters) that lies on chrome lines: site chrome, chrome phrases,
-    or lines ``also`` says are chrome (the lines a site prints on many pages).
+    """The share of the text (in characters) that lies on lines of the site's frame: site chrome,
+    or lines ``also`` says are chrome (the lines a site prints on many pages). A sentence with a
+    chrome phrase inside is an article with chrome left in it, not the frame.
 
     >>> chrome_share(["本网讯 会议强调,要抓好落实。", "吉ICP备05002399号"]) < 0.5
     True
@@ -534,6 +535,6 @@ def chrome_share(lines: Iterable[str], also: Callable[[str], bool] | None = None
     total = chrome = 0
     for line in lines:
         total += len(line)
-        if is_site_chrome(line) or chrome_phrase(line) or (also is not None and also(line)):
+        if is_site_chrome(line) or is_chrome_line(line) or (also is not None and also(line)):
             chrome += len(line)
     return chrome / total if total else 0.0

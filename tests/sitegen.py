@@ -28,6 +28,19 @@ ARTICLE = """<html><head><meta http-equiv="Content-Type" content="text/html; cha
 <div class="prenext"><p>上一篇:<a href="/html/xw/dzyw/{prev}.html">上一篇文章</a></p></div>
 </body></html>"""
 
+# The same site after a redesign: an HTML5 template that none of the Ganzi selectors target.
+REDESIGNED = """<!DOCTYPE html><html><head><meta charset="gb2312"><title>{title}_康巴传媒网</title></head><body>
+<div class="crumb"><span>您所在的位置：</span><a href="/">康巴传媒网</a> &gt;&gt; <a href="/html/xw/">新闻</a> &gt;&gt;
+<a href="/html/xw/dzyw/">党政要闻</a> &gt;&gt; 浏览文章</div>
+<article><h1>{title}</h1><p class="meta">来源：甘孜日报 <time>{year}年{month:02d}月{day:02d}日</time></p>
+<section>
+<div>本网讯 {month}月{day}日，甘孜州第{aid}次工作会议在康定召开，会议听取了各县关于{topic}的汇报。</div>
+<div>会议要求，各级各部门要把第{aid}项任务抓具体、抓细致、抓到位，确保各项措施落到实处、见到成效。</div>
+<div>记者 张涛</div>
+</section></article>
+<div class="foot"><p>甘孜日报社主办 康巴传媒网版权所有</p><p>蜀ICP备05004405号</p></div>
+</body></html>"""
+
 LIST = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312" />
 <title>党政要闻_康巴传媒网</title></head><body>
 <div class="modular_classify_item2 clearfix"><ul>
@@ -47,16 +60,16 @@ def list_url(page: int) -> str:
     return f"{HOST}/html/{COLUMN}/" + (f"index_{page}.html" if page else "")
 
 
-def article(aid: int, first_id: int) -> Page:
+def article(aid: int, first_id: int, template: str = ARTICLE) -> Page:
     month, day = 1 + aid % 12, 1 + aid % 28
-    html = ARTICLE.format(title=f"甘孜州召开第{aid}次工作会议", year=2021, month=month, day=day, aid=aid,
+    html = template.format(title=f"甘孜州召开第{aid}次工作会议", year=2021, month=month, day=day, aid=aid,
                           topic=TOPICS[aid % len(TOPICS)], prev=max(first_id, aid - 1))
     body = html.encode("gbk")
     return 200, {"Content-Type": "text/html", "ETag": f'"a{aid}"'}, body
 
 
-def site(count: int, first_id: int = 100000, per_page: int = 20) -> dict[str, Page]:
-    """``count`` articles, newest first on list pages of ``per_page``."""
+def site(count: int, first_id: int = 100000, per_page: int = 20, template: str = ARTICLE) -> dict[str, Page]:
+    """``count`` articles, newest first on list pages of ``per_page``, in the layout ``template``."""
     pages: dict[str, Page] = {}
     ids = list(range(first_id + count - 1, first_id - 1, -1))
     chunks = [ids[i:i + per_page] for i in range(0, len(ids), per_page)] or [[]]
@@ -67,7 +80,7 @@ def site(count: int, first_id: int = 100000, per_page: int = 20) -> dict[str, Pa
         etag = f'"l{n}-{chunk[0] if chunk else 0}"'
         pages[list_url(n)] = (200, {"Content-Type": "text/html", "ETag": etag}, body)
     for aid in ids:
-        pages[article_url(aid)] = article(aid, first_id)
+        pages[article_url(aid)] = article(aid, first_id, template)
     return pages
 
 

@@ -22,7 +22,6 @@ from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     Published,
-    chrome_phrase,
     clean_text,
     content_hash,
     detect_script,
@@ -411,7 +410,7 @@ def portal_reading_holds(item: Article) -> bool:
     body = item.get("body") or ""
     if not (body and item.get("title") and item.get("published_date")):
         return False
-    return not any(is_site_chrome(line) or chrome_phrase(line) for line in body.split("\n"))
+    return not any(is_site_chrome(line) for line in body.split("\n"))
 
 
 def merge_page(item: dict[str, Any], page: Article) -> None:

@@ -137,13 +137,15 @@ class GanziSpider(PortalSpider):
                 subtitles.append(text)
                 continue
             byline = read_byline(text)
-            if byline is not None and (not byline.bare or self._bare_byline_here(text, parts, i)):
+            # Without a mark or role word, a line is a byline only where one ends a report, and only
+            # when it names people: a sub-head (产业兴旺) before 本网讯 is no byline.
+            if byline is not None and byline.plausible and (not byline.bare or self._bare_byline_here(text, parts, i)):
                 authors += byline.names
                 continue
             trailing = _TRAILING.match(text)
             if trailing:
                 tail = read_byline(trailing["byline"])
-                if tail is not None:
+                if tail is not None and tail.plausible:
                     authors += tail.names
                     text = trailing["text"]
             body.append(text)
