@@ -15,8 +15,10 @@ what an archive needs on top:
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,7 +87,9 @@ class RedisAddon:
         if not url:
             return
         run_id = settings.get("RUN_ID") or default_run_id()
-        worker = settings.get("WORKER_ID") or socket.gethostname()
+        # One identity per process: two workers on one host must never share one (each would take
+        # the other's requests for its own and put them back on the queue, fetching them twice).
+        worker = settings.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
         for key, value in (
             ("SCHEDULER", "newsarchive.distributed.ReliableScheduler"),
             ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
@@ -142,6 +146,8 @@ class ReliableScheduler(Scheduler):
         self.pop_script = self.server.register_script(_POP_AND_TAKE)
         self._others_checked = 0.0
         self._others_busy = False
+        self.token = uuid.uuid4().hex  # this process, as its heartbeat key says
+        self.claim_identity()
         self.server.expire(self.df.key, 7 * 24 * 3600)  # a run's seen-set outlives the run by a week
         # What this worker held when it last died is no longer held by anyone: back on the queue.
         self.requeue(self.taken_key, "restart")
@@ -160,9 +166,25 @@ class ReliableScheduler(Scheduler):
         self.server.delete(self.alive_key)
         super().close(reason)
 
+    def claim_identity(self) -> None:
+        """Take WORKER_ID for this process. Held by another live worker, it is refused: a worker
+        killed a moment ago has its heartbeat expire within WORKER_HEARTBEAT_TTL, so wait that long."""
+        deadline = time.monotonic() + self.ttl + 1
+        waited = False
+        while not self.server.set(self.alive_key, self.token, nx=True, ex=self.ttl):
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"WORKER_ID={self.worker} is in use by a live worker of {self.spider.name}: give each worker its "
+                    "own WORKER_ID (or leave it unset: the default is the host name and process id)")
+            if not waited:
+                logger.info("WORKER_ID %s has a heartbeat: waiting up to %s s for it to expire", self.worker,
+                            self.ttl)
+                waited = True
+            time.sleep(0.25)
+
     def beat(self) -> None:
         """Say this worker is alive, and put back what dead workers held."""
-        self.server.set(self.alive_key, "1", ex=self.ttl)
+        self.server.set(self.alive_key, self.token, ex=self.ttl)
         self.sweep()
 
     def sweep(self) -> bool:

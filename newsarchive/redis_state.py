@@ -20,6 +20,37 @@ from newsarchive.layout import record_files, utc_stamp
 logger = logging.getLogger(__name__)
 P = "newsarchive:state:"
 
+# The first id to claim a text owns it: one step on the server, so two workers archiving the
+# same text under two ids at the same instant cannot both keep it.
+_CLAIM_CONTENT = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then return false end
+return redis.call('HGET', KEYS[1], ARGV[1])
+"""
+# Note articles pending; an entry left by an earlier run becomes this run's (its attempts kept),
+# so a worker starting later sees it held by a live worker and leaves it alone.
+_ADD_PENDING = """
+for i = 1, #ARGV, 2 do
+  local old = redis.call('HGET', KEYS[1], ARGV[i])
+  local fresh = cjson.decode(ARGV[i + 1])
+  if not old then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  else
+    local entry = cjson.decode(old)
+    if entry['run'] ~= fresh['run'] then
+      entry['run'] = fresh['run']
+      entry['worker'] = fresh['worker']
+      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(entry))
+    end
+  end
+end
+"""
+# Take a pending article for a retry only if no other worker changed it since it was read.
+_CLAIM_PENDING = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end
+return 1
+"""
+
 
 def alive_key(source: str, worker: str) -> str:
     """The key a live worker keeps refreshing (see newsarchive.distributed)."""
@@ -35,6 +66,9 @@ class RedisState:
         self.worker = worker
         self.run = run
         self.recovered = 0
+        self._claim_content = self.db.register_script(_CLAIM_CONTENT)
+        self._add_pending = self.db.register_script(_ADD_PENDING)
+        self._claim_pending = self.db.register_script(_CLAIM_PENDING)
 
     @classmethod
     def from_settings(cls, settings: Any) -> RedisState:
@@ -62,6 +96,13 @@ class RedisState:
 
     def archived_id_with_hash(self, content_hash: str) -> str | None:
         return self._s(self.db.hget(P + "hashes", content_hash))
+
+    def claim_content(self, content_hash: str, article_id: str) -> str | None:
+        """Claim a text for an id, atomically: None when this id owns it now (or did already),
+        else the id that owns it. A claim whose record was never written (the worker died) is
+        still this id's: the article stays pending and archives under it on its retry."""
+        owner = self._s(self._claim_content(keys=[P + "hashes"], args=[content_hash, article_id]))
+        return owner if owner and owner != article_id else None
 
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
                duplicate_of: str | None = None, reason: str | None = None,
@@ -123,11 +164,12 @@ class RedisState:
     # --- pending articles and runs ----------------------------------------------------------------
 
     def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None:
-        pipe = self.db.pipeline(transaction=True)
+        args: list[str] = []
         for article_id, url in articles:
-            pipe.hsetnx(P + "pending", article_id, json.dumps(
-                {"source": source, "url": url, "attempts": 0, "run": self.run, "worker": self.worker}))
-        pipe.execute()
+            args += [article_id, json.dumps({"source": source, "url": url, "attempts": 0, "run": self.run,
+                                             "worker": self.worker})]
+        if args:  # one round trip for all the links of a page
+            self._add_pending(keys=[P + "pending"], args=args)
 
     def forget_pending(self, article_id: str) -> None:
         self.db.hdel(P + "pending", article_id)
@@ -145,12 +187,16 @@ class RedisState:
                     and self.db.exists(alive_key(source, owner))):
                 continue
             article_id = self._s(key) or ""
-            entry["attempts"] += 1
-            if entry["attempts"] > max_attempts:
-                self.db.hdel(P + "pending", article_id)
+            entry.update(attempts=entry["attempts"] + 1, run=self.run, worker=self.worker)
+            given_up = entry["attempts"] > max_attempts
+            # Two workers starting together both read the entry; only the one whose claim lands
+            # retries it (it is this worker's now, in this run: the other sees it held).
+            if not self._claim_pending(keys=[P + "pending"], args=[article_id, raw, "" if given_up else
+                                                                  json.dumps(entry)]):
+                continue
+            if given_up:
                 dropped.append(article_id)
             else:
-                self.db.hset(P + "pending", article_id, json.dumps(entry))
                 retry.append((article_id, entry["url"]))
         return retry, dropped
 

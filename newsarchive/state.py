@@ -60,6 +60,7 @@ class State(Protocol):
 
     def outcome(self, article_id: str) -> str | None: ...
     def archived_id_with_hash(self, content_hash: str) -> str | None: ...
+    def claim_content(self, content_hash: str, article_id: str) -> str | None: ...
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
                duplicate_of: str | None = None, reason: str | None = None,
                file: tuple[Path, int] | None = None) -> None: ...
@@ -127,6 +128,12 @@ class ArchiveState:
         row = self.db.execute("SELECT id FROM articles WHERE content_hash = ? AND outcome = 'archived' LIMIT 1",
                               (content_hash,)).fetchone()
         return row[0] if row else None
+
+    def claim_content(self, content_hash: str, article_id: str) -> str | None:
+        """The id other than ``article_id`` that has this text archived, or None. One process owns a
+        SQLite archive (crawlall's lock), and its pipelines check and store an item in one go."""
+        original = self.archived_id_with_hash(content_hash)
+        return original if original != article_id else None
 
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
                duplicate_of: str | None = None, reason: str | None = None,

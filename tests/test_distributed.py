@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ from helpers import ROOT, STRICT, read_records
 from loopback import serve
 from redis_server import redis_server
 
+from newsarchive.redis_state import RedisState
+
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
@@ -25,11 +29,13 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def worker(archive: Path, redis_url: str, proxy: str, name: str, *extra: str) -> subprocess.Popen[str]:
+def worker(archive: Path, redis_url: str, proxy: str, name: str | None, *extra: str,
+           run: str = "test-run") -> subprocess.Popen[str]:
+    """A ``scrapy crawl ganzi`` worker; ``name=None`` leaves WORKER_ID to its default, as a user would."""
     env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
     args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
-            "-s", f"ARCHIVE_DIR={archive}", "-s", f"REDIS_URL={redis_url}", "-s", "RUN_ID=test-run",
-            "-s", f"WORKER_ID={name}", "-s", "WORKER_HEARTBEAT_TTL=2", "-s", "LOG_LEVEL=INFO",
+            "-s", f"ARCHIVE_DIR={archive}", "-s", f"REDIS_URL={redis_url}", "-s", f"RUN_ID={run}",
+            *(["-s", f"WORKER_ID={name}"] if name else []), "-s", "WORKER_HEARTBEAT_TTL=2", "-s", "LOG_LEVEL=INFO",
             "-s", "CONCURRENT_REQUESTS=4", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4", *extra]
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -96,3 +102,75 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, redis_url: str) -> None:
     counts = Counter(r["id"] for r in read_records(archive))
     assert len(counts) == total, f"{total - len(counts)} article(s) lost"
     assert set(counts.values()) == {1}
+
+
+def test_workers_started_apart_never_fetch_a_url_twice(tmp_path: Path, redis_url: str) -> None:
+    """Ten two-worker starts, the second 0-2 s after the first (seeded: the same offsets every run),
+    with WORKER_ID left to its default on one host: no URL is fetched twice, nothing is lost. It
+    used to be the host name for both, and the later worker took the first one's requests and
+    pending articles for its own."""
+    import redis
+
+    site = sitegen.site(40)
+    offsets = random.Random(12).sample([i / 10 for i in range(21)], 10)
+    with serve(site, delay=0.05) as (proxy, requested):
+        for trial, offset in enumerate(offsets):
+            redis.Redis.from_url(redis_url).flushall()
+            requested.clear()
+            archive = tmp_path / f"archive-{trial}"
+            first = worker(archive, redis_url, proxy, None, run=f"trial-{trial}")
+            time.sleep(offset)
+            second = worker(archive, redis_url, proxy, None, run=f"trial-{trial}")
+            logs = [finish(first), finish(second)]
+            fetched = pages_requested(requested)
+            twice = [u for u, n in fetched.items() if n > 1]
+            assert twice == [], f"trial {trial} (second worker {offset} s later): fetched twice: {twice[:5]}"
+            counts = Counter(r["id"] for r in read_records(archive))
+            assert len(counts) == 40 and set(counts.values()) == {1}, f"trial {trial}"
+            assert not any("pending_retried" in log for log in logs)
+
+
+def race(states: list[RedisState], digest: str, ids: list[str]) -> list[str]:
+    """Each state claims ``digest`` for its id in its own thread, released at the same instant."""
+    barrier = threading.Barrier(len(states))
+    won: list[str] = []
+
+    def claim(state: RedisState, article_id: str) -> None:
+        barrier.wait()
+        if state.claim_content(digest, article_id) is None:
+            won.append(article_id)
+
+    threads = [threading.Thread(target=claim, args=pair) for pair in zip(states, ids, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return won
+
+
+def test_one_text_under_two_ids_at_the_same_instant_is_kept_once(tmp_path: Path, redis_url: str) -> None:
+    """The content-hash check is one atomic step: of two workers claiming one text for two ids at
+    the same instant, exactly one wins."""
+    states = [RedisState(redis_url, tmp_path, worker=f"w{n}") for n in (1, 2)]
+    winners = [race(states, f"{round_:064x}", [f"ganzi:{round_}1", f"ganzi:{round_}2"]) for round_ in range(200)]
+    assert all(len(w) == 1 for w in winners), [w for w in winners if len(w) != 1][:3]
+    for state in states:
+        state.close()
+
+
+def test_two_workers_keep_one_copy_of_a_text_published_twice(tmp_path: Path, redis_url: str) -> None:
+    """Thirty stories each published under two ids, crawled by two workers at once: one copy each
+    is archived, the other noted as its duplicate."""
+    site = sitegen.site(60, first_id=500000)
+    for i in range(30):
+        site[sitegen.article_url(500030 + i)] = site[sitegen.article_url(500000 + i)]
+    archive = tmp_path / "archive"
+    with serve(site, delay=0.02) as (proxy, _requested):
+        procs = [worker(archive, redis_url, proxy, name) for name in ("w1", "w2")]
+        for proc in procs:
+            finish(proc)
+    archived = {r["id"] for r in read_records(archive)}
+    pairs = [{f"ganzi:{500000 + i}", f"ganzi:{500030 + i}"} for i in range(30)]
+    assert [len(pair & archived) for pair in pairs] == [1] * 30
+    duplicates = [line for p in (archive / "duplicates").glob("*.jsonl") for line in p.read_text().splitlines()]
+    assert len(duplicates) == 30

@@ -39,8 +39,8 @@ class DedupePipeline:
         if self.state.outcome(article_id) in ("archived", "duplicate"):
             self.count("id")
             raise DropItem(f"Already archived: {article_id}", log_level="INFO")
-        original = self.state.archived_id_with_hash(digest)
-        if original is not None and original != article_id:
+        original = self.state.claim_content(digest, article_id)
+        if original is not None:
             self.duplicates.append(crawl_day(adapter["crawled_at"]), {
                 "id": article_id, "duplicate_of": original, "url": url, "content_hash": digest,
                 "crawled_at": adapter["crawled_at"],
