@@ -1,11 +1,11 @@
-"""One worker against two on one Redis frontier, on a loopback site of 2,000+ articles.
+"""One, two and four workers on one Redis frontier, on a loopback site of 2,000+ articles.
 
-    .venv/bin/python bench/distributed.py [--articles 2000] [--latency 0.02] [--concurrency 8]
+    .venv/bin/python bench/distributed.py [--articles 2000] [--latency 0.02] [--concurrency 8] [--workers 1,2,4]
 
 The site server answers every page after ``--latency`` seconds (a stand-in for the network);
 each worker keeps at most ``--concurrency`` requests in flight, as a polite crawler would. The
-same crawl runs with one worker and with two (a real redis-server on loopback, started here),
-and the wall times give the speed-up.
+same crawl runs with each number of workers (a real redis-server on loopback, started here),
+interleaved over two rounds, and the best wall times give the speed-ups over one worker.
 """
 
 from __future__ import annotations
@@ -46,13 +46,16 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.02)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", default="1,2,4", help="comma-separated worker counts (the first is the base)")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",")]
     work = Path(tempfile.mkdtemp(prefix="newsarchive-dist-"))
     pages = sitegen.site(args.articles)
-    times: dict[int, list[float]] = {1: [], 2: []}
+    times: dict[int, list[float]] = {n: [] for n in counts}
     with SiteServer(pages, work / "requests.log", latency=args.latency) as server, redis_server(work) as url:
-        for rnd in range(2):
-            for workers in (1, 2):
+        for rnd in range(args.rounds):
+            for workers in counts:
                 archive = work / f"archive-{workers}-{rnd}"
                 times[workers].append(crawl(workers, server, url, archive, f"bench-{workers}-{rnd}", args.concurrency))
                 records = sum(1 for p in (archive / "ganzi").glob("*.jsonl") for _ in p.open())
@@ -60,13 +63,14 @@ def main() -> None:
                 shutil.rmtree(archive)
                 # Each crawl starts from an empty state: forget what the previous one archived.
                 redis.Redis.from_url(url).flushall()
-    one, two = min(times[1]), min(times[2])
+    best = {n: min(t) for n, t in times.items()}
+    base = best[counts[0]]
     print(f"machine: {machine()}")
     print(f"site: {args.articles} articles, {args.latency * 1000:.0f} ms per page, {args.concurrency} requests in "
-          "flight per worker; best of 2 runs each")
-    print(f"  1 worker : {one:6.2f} s  {args.articles / one:6.0f} articles/s")
-    print(f"  2 workers: {two:6.2f} s  {args.articles / two:6.0f} articles/s")
-    print(f"speed-up, two workers over one: {one / two:.2f}x")
+          f"flight per worker; best of {args.rounds} runs each")
+    for n in counts:
+        print(f"  {n} worker{'s' if n > 1 else ' '}: {best[n]:6.2f} s  {args.articles / best[n]:6.0f} articles/s  "
+              f"{base / best[n]:.2f}x")
     shutil.rmtree(work, ignore_errors=True)
 
 

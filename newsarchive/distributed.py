@@ -50,6 +50,14 @@ redis.call('HSET', KEYS[2], token, found[1])
 return {token, found[1]}
 """
 
+# Mark a request seen and queue it, in one round trip (a request that must not be filtered passes
+# no fingerprint).
+_SEE_AND_PUSH = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 
 def redacted(url: str) -> str:
     """A Redis URL fit for logs: the password replaced.
@@ -144,6 +152,7 @@ class ReliableScheduler(Scheduler):
         self.alive_key = alive_key(spider.name, self.worker)
         self.token_key = f"{base}:tokens"
         self.pop_script = self.server.register_script(_POP_AND_TAKE)
+        self.push_script = self.server.register_script(_SEE_AND_PUSH)
         self._others_checked = 0.0
         self._others_busy = False
         self.token = uuid.uuid4().hex  # this process, as its heartbeat key says
@@ -225,13 +234,15 @@ class ReliableScheduler(Scheduler):
         logger.warning("Put %d request(s) back on the queue (%s)", len(held), why)
 
     def enqueue_request(self, request: Request) -> bool:
-        # scrapy-redis's own version passes spider= to the stats, which Scrapy 2.19 deprecates.
-        if not request.dont_filter and self.df.request_seen(request):
+        # scrapy-redis's own version asks the seen-set and pushes in two round trips, and passes
+        # spider= to the stats, which Scrapy 2.19 deprecates: one script instead.
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        data = self.queue._encode_request(request)
+        if not self.push_script(keys=[self.df.key, self.queue.key], args=[fingerprint, -request.priority, data]):
             self.df.log(request, self.spider)
             return False
         if self.stats is not None:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:

@@ -94,6 +94,13 @@ class RedisState:
         found = self._article(article_id)
         return found["outcome"] if found else None
 
+    def outcomes(self, article_ids: list[str]) -> dict[str, str]:
+        """The outcome of each id that has one: one round trip for all the links of a page."""
+        if not article_ids:
+            return {}
+        raws = self.db.hmget(P + "articles", article_ids)
+        return {i: json.loads(raw)["outcome"] for i, raw in zip(article_ids, raws, strict=True) if raw}
+
     def archived_id_with_hash(self, content_hash: str) -> str | None:
         return self._s(self.db.hget(P + "hashes", content_hash))
 

@@ -59,6 +59,7 @@ class State(Protocol):
     recovered: int
 
     def outcome(self, article_id: str) -> str | None: ...
+    def outcomes(self, article_ids: list[str]) -> dict[str, str]: ...
     def archived_id_with_hash(self, content_hash: str) -> str | None: ...
     def claim_content(self, content_hash: str, article_id: str) -> str | None: ...
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
@@ -123,6 +124,15 @@ class ArchiveState:
     def outcome(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT outcome FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
+
+    def outcomes(self, article_ids: list[str]) -> dict[str, str]:
+        """The outcome of each id that has one: one query for all the links of a page."""
+        found: dict[str, str] = {}
+        for start in range(0, len(article_ids), 500):  # under SQLite's limit on bound parameters
+            chunk = article_ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(f"SELECT id, outcome FROM articles WHERE id IN ({marks})", chunk))
+        return found
 
     def archived_id_with_hash(self, content_hash: str) -> str | None:
         row = self.db.execute("SELECT id FROM articles WHERE content_hash = ? AND outcome = 'archived' LIMIT 1",

@@ -33,6 +33,9 @@ from newsarchive.processors import (
 from newsarchive.state import State, open_state
 
 _TEXT_TYPES = (b"application/xhtml+xml", b"application/xml")
+# The order of the frontier: list pages, then the further pages of an article already begun (its
+# record is held in memory until they come), then articles.
+LIST_PRIORITY, PART_PRIORITY, ARTICLE_PRIORITY = 3, 2, 1
 
 
 class ArticleRef(NamedTuple):
@@ -193,17 +196,21 @@ class PortalSpider(scrapy.Spider):
         return ListPage(list(shown.get("articles", [])), list(shown.get("next", [])))
 
     def list_request(self, url: str, callback: Any = None, meta: dict[str, Any] | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback or self.parse_list,
+        # List pages go ahead of articles: they are few, and each one read puts a page of articles
+        # on the queue. Behind the articles they would be read one at a time, and the frontier
+        # (every worker's share of it) would hold only the last list page's articles.
+        return scrapy.Request(url, callback=callback or self.parse_list, priority=LIST_PRIORITY,
                               meta={"list_page": True, "handle_httpstatus_list": [304], **(meta or {})})
 
     def article_request(self, ref: ArticleRef) -> scrapy.Request:
-        return scrapy.Request(ref.url, callback=self.parse_article, errback=self.article_failed, priority=1,
+        return scrapy.Request(ref.url, callback=self.parse_article, errback=self.article_failed,
+                              priority=ARTICLE_PRIORITY,
                               meta={"record_id": self.record_id(ref)})
 
     def new_article_requests(self, refs: Iterable[ArticleRef]) -> list[scrapy.Request]:
         """Requests for the articles not known yet, each noted as pending first (a crash between
         the two cannot lose it)."""
-        new = list({self.record_id(r): r for r in refs if not self.known(r)}.values())
+        new = self.unknown(refs)
         if new and self.state is not None:
             self.state.add_pending(self.name, [(self.record_id(r), r.url) for r in new])
         return [self.article_request(r) for r in new]
@@ -252,17 +259,18 @@ class PortalSpider(scrapy.Spider):
             return None
         return open_state(crawler)
 
-    def known(self, ref: ArticleRef) -> bool:
-        """Archived (or a duplicate) in an earlier run, rejected then and this run is not a full one,
-        or already requested again by this run as pending."""
+    def unknown(self, refs: Iterable[ArticleRef]) -> list[ArticleRef]:
+        """The articles to request, first of each id: not archived (or a duplicate) in an earlier
+        run, not rejected then unless this run is a full one, and not already requested again by
+        this run as pending. The state is asked once for all of them."""
+        wanted = {self.record_id(r): r for r in refs}
+        wanted = {i: r for i, r in wanted.items() if i not in self.retrying}
         state = self.state
-        if state is None:
-            return False
-        record_id = self.record_id(ref)
-        if record_id in self.retrying:
-            return True  # requested at start, from the pending list: not again from a link
-        outcome = state.outcome(record_id)
-        return outcome in ("archived", "duplicate") or (outcome == "rejected" and not self.full)
+        if state is None or not wanted:
+            return list(wanted.values())
+        known = ("archived", "duplicate") if self.full else ("archived", "duplicate", "rejected")
+        outcomes = state.outcomes(list(wanted))
+        return [r for i, r in wanted.items() if outcomes.get(i) not in known]
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         text = self.text_response(response)
@@ -289,7 +297,7 @@ class PortalSpider(scrapy.Spider):
 
     def part_request(self, item: dict[str, Any], parts: list[str], state: dict[str, Any]) -> scrapy.Request:
         return scrapy.Request(
-            parts[0], callback=self.parse_part, errback=self.part_failed, priority=2,
+            parts[0], callback=self.parse_part, errback=self.part_failed, priority=PART_PRIORITY,
             # Not filtered: a part is asked for only when its first page was, and a shared seen-set
             # of an earlier run may still hold it.
             dont_filter=True,
