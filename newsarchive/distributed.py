@@ -29,6 +29,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
+from scrapy.utils.reactor import CallLaterOnce
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
@@ -39,9 +40,11 @@ from newsarchive.state import open_state
 logger = logging.getLogger(__name__)
 
 PREFIX = "newsarchive"
-# Pop the best request and note it as taken by this worker, atomically: a kill between the two
-# steps cannot lose it.
+WAKE_INTERVAL = 0.05  # seconds before a worker that found the shared queue empty looks again
+# Release what this worker is done with (ARGV: taken tokens), pop the best request and note it as
+# taken, atomically: a kill between the steps cannot lose a request.
 _POP_AND_TAKE = """
+if #ARGV > 0 then redis.call('HDEL', KEYS[2], unpack(ARGV)) end
 local found = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #found == 0 then return nil end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
@@ -156,6 +159,10 @@ class ReliableScheduler(Scheduler):
         self._others_checked = 0.0
         self._others_busy = False
         self.token = uuid.uuid4().hex  # this process, as its heartbeat key says
+        # Taken requests this worker is done with, released with its next pop (one round trip
+        # fewer per page). Lost in a kill, they are put back and fetched again: safe, not lost.
+        self.released: list[str] = []
+        self.waker = CallLaterOnce(self._wake_engine)
         self.claim_identity()
         self.server.expire(self.df.key, 7 * 24 * 3600)  # a run's seen-set outlives the run by a week
         # What this worker held when it last died is no longer held by anyone: back on the queue.
@@ -169,6 +176,9 @@ class ReliableScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if getattr(self, "loop", None) is not None and self.loop.running:
             self.loop.stop()
+        if getattr(self, "waker", None) is not None:
+            self.waker.cancel()
+        self.release()
         if reason == "finished":
             # A normal end leaves nothing taken: entries left are requests dropped on the way.
             self.server.delete(self.taken_key)
@@ -194,7 +204,13 @@ class ReliableScheduler(Scheduler):
     def beat(self) -> None:
         """Say this worker is alive, and put back what dead workers held."""
         self.server.set(self.alive_key, self.token, ex=self.ttl)
+        self.release()
         self.sweep()
+
+    def release(self) -> None:
+        if self.released:
+            self.server.hdel(self.taken_key, *self.released)
+            self.released = []
 
     def sweep(self) -> bool:
         """One look at what the other workers hold: a dead worker's requests go back on the queue
@@ -246,8 +262,10 @@ class ReliableScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
-        found = self.pop_script(keys=[self.queue.key, self.taken_key, self.token_key])
+        released, self.released = self.released, []
+        found = self.pop_script(keys=[self.queue.key, self.taken_key, self.token_key], args=released)
         if not found:
+            self.wake_soon()
             return None
         token, data = found
         request: Request = self.queue._decode_request(data)
@@ -256,6 +274,16 @@ class ReliableScheduler(Scheduler):
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
+    def wake_soon(self) -> None:
+        """Ask the engine for work again shortly. Left alone, an engine that found the queue empty
+        asks again only on its slot heartbeat (5 s), while the other workers fill the shared queue."""
+        self.waker.schedule(WAKE_INTERVAL)  # at most one wake-up pending at a time
+
+    def _wake_engine(self) -> None:
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None:
+            slot.nextcall.schedule()
+
     def has_pending_requests(self) -> bool:
         if len(self) > 0:
             return True
@@ -263,13 +291,14 @@ class ReliableScheduler(Scheduler):
         now = time.monotonic()
         if now - self._others_checked >= 0.5:
             self._others_checked = now
+            self.release()  # idle: nothing to pop, so say now what this worker is done with
             self._others_busy = self.sweep()
         return self._others_busy or len(self) > 0
 
     def done(self, request: Request, spider: Any = None) -> None:
         token = request.meta.get("taken_token")
         if token is not None:
-            self.server.hdel(self.taken_key, token)
+            self.released.append(token)
 
 
 class ReleaseTakenMiddleware:

@@ -16,15 +16,24 @@ import redis
 
 from newsarchive.jsonl import lines_after
 from newsarchive.layout import record_files, utc_stamp
+from newsarchive.state import Admission
 
 logger = logging.getLogger(__name__)
 P = "newsarchive:state:"
 
-# The first id to claim a text owns it: one step on the server, so two workers archiving the
-# same text under two ids at the same instant cannot both keep it.
-_CLAIM_CONTENT = """
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then return false end
-return redis.call('HGET', KEYS[1], ARGV[1])
+# Admit a record: known if its id is archived (or a duplicate), else the first id to claim its
+# text owns it. One step on the server, so two workers archiving the same text under two ids at
+# the same instant cannot both keep it.
+_ADMIT = """
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then
+  local outcome = cjson.decode(raw)['outcome']
+  if outcome == 'archived' or outcome == 'duplicate' then return {'known'} end
+end
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[1]) == 1 then return {'new'} end
+local owner = redis.call('HGET', KEYS[2], ARGV[2])
+if owner == ARGV[1] then return {'new'} end
+return {'duplicate', owner}
 """
 # Note articles pending; an entry left by an earlier run becomes this run's (its attempts kept),
 # so a worker starting later sees it held by a live worker and leaves it alone.
@@ -66,7 +75,7 @@ class RedisState:
         self.worker = worker
         self.run = run
         self.recovered = 0
-        self._claim_content = self.db.register_script(_CLAIM_CONTENT)
+        self._admit = self.db.register_script(_ADMIT)
         self._add_pending = self.db.register_script(_ADD_PENDING)
         self._claim_pending = self.db.register_script(_CLAIM_PENDING)
 
@@ -104,12 +113,13 @@ class RedisState:
     def archived_id_with_hash(self, content_hash: str) -> str | None:
         return self._s(self.db.hget(P + "hashes", content_hash))
 
-    def claim_content(self, content_hash: str, article_id: str) -> str | None:
-        """Claim a text for an id, atomically: None when this id owns it now (or did already),
-        else the id that owns it. A claim whose record was never written (the worker died) is
-        still this id's: the article stays pending and archives under it on its retry."""
-        owner = self._s(self._claim_content(keys=[P + "hashes"], args=[content_hash, article_id]))
-        return owner if owner and owner != article_id else None
+    def admit(self, article_id: str, content_hash: str) -> Admission:
+        """Whether the record may be archived, decided in one atomic step. A claim on a text whose
+        record was never written (the worker died) stays this id's: the article is still pending
+        and is archived under it on its retry."""
+        verdict, *original = (self._s(v) for v in self._admit(keys=[P + "articles", P + "hashes"],
+                                                             args=[article_id, content_hash]))
+        return Admission(verdict or "new", original[0] if original else None)
 
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
                duplicate_of: str | None = None, reason: str | None = None,

@@ -14,7 +14,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
@@ -53,6 +53,14 @@ CREATE TABLE IF NOT EXISTS warc_payloads (
 CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
 
+class Admission(NamedTuple):
+    """Whether a record may be archived: ``new``; ``known`` (its id is archived, or noted as a
+    duplicate); or ``duplicate`` of ``original``, another id archived with the same text."""
+
+    verdict: str
+    original: str | None = None
+
+
 class State(Protocol):
     """What the crawl asks of an archive state, whichever store keeps it (SQLite or Redis)."""
 
@@ -61,7 +69,7 @@ class State(Protocol):
     def outcome(self, article_id: str) -> str | None: ...
     def outcomes(self, article_ids: list[str]) -> dict[str, str]: ...
     def archived_id_with_hash(self, content_hash: str) -> str | None: ...
-    def claim_content(self, content_hash: str, article_id: str) -> str | None: ...
+    def admit(self, article_id: str, content_hash: str) -> Admission: ...
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
                duplicate_of: str | None = None, reason: str | None = None,
                file: tuple[Path, int] | None = None) -> None: ...
@@ -139,11 +147,13 @@ class ArchiveState:
                               (content_hash,)).fetchone()
         return row[0] if row else None
 
-    def claim_content(self, content_hash: str, article_id: str) -> str | None:
-        """The id other than ``article_id`` that has this text archived, or None. One process owns a
-        SQLite archive (crawlall's lock), and its pipelines check and store an item in one go."""
+    def admit(self, article_id: str, content_hash: str) -> Admission:
+        """Whether the record may be archived. One process owns a SQLite archive (crawlall's lock)
+        and its pipelines check and store an item in one go, so two lookups are safe here."""
+        if self.outcome(article_id) in ("archived", "duplicate"):
+            return Admission("known")
         original = self.archived_id_with_hash(content_hash)
-        return original if original != article_id else None
+        return Admission("duplicate", original) if original not in (None, article_id) else Admission("new")
 
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
                duplicate_of: str | None = None, reason: str | None = None,

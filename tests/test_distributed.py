@@ -137,7 +137,7 @@ def race(states: list[RedisState], digest: str, ids: list[str]) -> list[str]:
 
     def claim(state: RedisState, article_id: str) -> None:
         barrier.wait()
-        if state.claim_content(digest, article_id) is None:
+        if state.admit(article_id, digest).verdict == "new":
             won.append(article_id)
 
     threads = [threading.Thread(target=claim, args=pair) for pair in zip(states, ids, strict=True)]

@@ -36,11 +36,12 @@ class DedupePipeline:
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         article_id, url, digest = adapter["id"], adapter["url"], adapter["content_hash"]
-        if self.state.outcome(article_id) in ("archived", "duplicate"):
+        admission = self.state.admit(article_id, digest)
+        if admission.verdict == "known":
             self.count("id")
             raise DropItem(f"Already archived: {article_id}", log_level="INFO")
-        original = self.state.claim_content(digest, article_id)
-        if original is not None:
+        original = admission.original
+        if admission.verdict == "duplicate" and original is not None:
             self.duplicates.append(crawl_day(adapter["crawled_at"]), {
                 "id": article_id, "duplicate_of": original, "url": url, "content_hash": digest,
                 "crawled_at": adapter["crawled_at"],
