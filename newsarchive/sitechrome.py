@@ -23,11 +23,22 @@ MAX_CHROME_LINE = 200
 class SiteChrome:
     """How many distinct pages each short line was seen on; a line on ``min_pages`` or more is chrome."""
 
-    def __init__(self, min_pages: int = 5, max_lines: int = 200_000) -> None:
+    def __init__(self, min_pages: int = 5, max_lines: int = 200_000, learn_all: int = 100,
+                 then_every: int = 10) -> None:
         self.min_pages = min_pages
         self.max_lines = max_lines  # bounded memory: past it, known lines are still counted
+        # The frame is on every page: once ``learn_all`` pages are counted, one page in
+        # ``then_every`` keeps the counts current (a frame line added mid-run is still learned).
+        self.learn_all = learn_all
+        self.then_every = then_every
+        self.offered = 0
         self.pages = 0
         self.seen: dict[str, int] = {}
+
+    def wants_page(self) -> bool:
+        """Whether the next page offered should be read and counted (decided by count, not chance)."""
+        self.offered += 1
+        return self.offered <= self.learn_all or self.offered % self.then_every == 0
 
     def learn(self, lines: Iterable[str]) -> None:
         """Count one page's lines (each once, however often the page repeats it)."""
@@ -63,5 +74,5 @@ class SiteChromeMiddleware:
         return cls(site_chrome(crawler))
 
     def process_spider_input(self, response: Response) -> None:
-        if isinstance(response, HtmlResponse) and response.status == 200:
+        if isinstance(response, HtmlResponse) and response.status == 200 and self.model.wants_page():
             self.model.learn(line.text for line in page_lines(response.selector.root, response.url) if line.text)

@@ -21,6 +21,8 @@ from helpers import FIXTURES, crawl, fixture_cases, read_records, schema_errors,
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from newsarchive.sitechrome import SiteChrome
+
 LAYOUT_CASES = fixture_cases("layout")
 # The fields a page says something about (the rest are derived or the same on every record).
 READ_FIELDS = ("title", "subtitle", "published_date", "published_at", "published_raw", "origin", "authors",
@@ -196,3 +198,13 @@ def test_crawlall_says_when_a_template_changed(tmp_path: Path) -> None:
     assert re.search(r"^ganzi: UNHEALTHY.*layout changed\?", proc.stdout, re.M)
     records = read_records(archive, "ganzi")
     assert len(records) == 12 and all(r["authors"] == ["张涛"] and r["origin"] == "甘孜日报" for r in records)
+
+
+def test_the_frame_model_counts_pages_and_samples_long_crawls() -> None:
+    model = SiteChrome(min_pages=3, learn_all=4, then_every=2)
+    assert [model.wants_page() for _ in range(10)] == [True] * 4 + [False, True] * 3
+    for _ in range(2):
+        model.learn(["版头", "版头", "一行正文"])  # a line a page repeats counts once for that page
+    assert not model.is_chrome("版头")
+    model.learn(["版头"])
+    assert model.is_chrome("版头") and not model.is_chrome("一行正文")
