@@ -19,14 +19,15 @@ import re
 import statistics
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from helpers import body_f1, squash  # noqa: E402
 from scrapy import Request  # noqa: E402
 from scrapy.http import TextResponse  # noqa: E402
 
@@ -87,19 +88,6 @@ def gne_tool(source: str, response: TextResponse) -> dict[str, Any]:
 
 TOOLS: dict[str, Callable[[str, TextResponse], dict[str, Any]]] = {
     "newsarchive": ours, "trafilatura": trafilatura_tool, "gne": gne_tool}
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text or "")
-
-
-def body_f1(found: str, expected: str) -> float:
-    a, b = Counter(squash(found)), Counter(squash(expected))
-    overlap = sum((a & b).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(a.values()), overlap / sum(b.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def score(found: dict[str, Any], expected: dict[str, Any]) -> dict[str, float]:

@@ -261,21 +261,20 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
 
     title_at = _read_title(root, lines, first_body, site_names, reading)
     info_at = _read_info(lines, title_at, first_body, reading)
-    _read_crumbs(root, lines, reading)
+    _read_crumbs(root, reading)
     skip = {i for i in (title_at, info_at) if i is not None}
     # Between the headline and the body: subtitles and bylines printed apart from the text.
     for i in range(title_at + 1 if title_at is not None else first_body, first_body):
         if i not in skip and lines[i].image is None:
             _read_head_line(lines[i], reading)
-    head_end = max((i for i in skip), default=-1)
     if container is not None:
         _read_body(lines, [i for i, ok in enumerate(inside) if ok and i not in skip and
                            (title_at is None or i > title_at)], reading)
     else:  # no prose anywhere: what follows the headline is all there is, and validation judges it
-        _read_body(lines, list(range(head_end + 1, len(lines))), reading)
+        _read_body(lines, list(range(max(skip, default=-1) + 1, len(lines))), reading)
     if not reading.editors:  # an editor line outside the body, under it or in the page's foot
         for line in lines[first_body:]:
-            if len(line.text) <= 60 and ("编辑" in line.text or "責編" in line.text or "责编" in line.text):
+            if len(line.text) <= 60:
                 reading.editors += read_editors(line.text)
     return reading
 
@@ -353,7 +352,7 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
     return None
 
 
-def _read_crumbs(root: HtmlElement, lines: list[Line], reading: Reading) -> None:
+def _read_crumbs(root: HtmlElement, reading: Reading) -> None:
     """The trail after a 位置 label: link texts and the words between separators, in order."""
     for node in root.xpath("//body//*[text()[contains(., '位置')]]"):
         if node.tag in SKIP_TAGS or not _CRUMB_LABEL.search(text_of(node)):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -105,3 +107,22 @@ RUN_FIELDS = ("crawled_at", "warc")
 
 def without_run_fields(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in RUN_FIELDS}
+
+
+def squash(text: str) -> str:
+    """Text without whitespace, for comparing bodies whatever their line breaks."""
+    return re.sub(r"\s+", "", text or "")
+
+
+def body_f1(found: str, expected: str) -> float:
+    """Character-level F1 of two bodies (Chinese has no word spaces to count tokens by).
+
+    >>> body_f1("甲乙丙", "甲乙丙"), round(body_f1("甲乙", "甲乙丙丁"), 3), body_f1("", "甲")
+    (1.0, 0.667, 0.0)
+    """
+    a, b = Counter(squash(found)), Counter(squash(expected))
+    overlap = sum((a & b).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(a.values()), overlap / sum(b.values())
+    return 2 * precision * recall / (precision + recall)

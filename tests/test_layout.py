@@ -11,13 +11,21 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sitegen
-from helpers import FIXTURES, crawl, fixture_cases, read_records, schema_errors, scrapy_cmd, without_run_fields
+from helpers import (
+    FIXTURES,
+    body_f1,
+    crawl,
+    fixture_cases,
+    read_records,
+    schema_errors,
+    scrapy_cmd,
+    without_run_fields,
+)
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
@@ -60,20 +68,6 @@ def test_unseen_layout_is_read_right_by_the_fallback(case: Any, layout_records: 
     for name in expected:
         assert actual.get(name) == expected[name], f"{case}: field {name!r}"
     assert set(actual) == set(expected)
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text or "")
-
-
-def body_f1(found: str, expected: str) -> float:
-    """Character-level F1 of two bodies (Chinese has no word spaces to count tokens by)."""
-    a, b = Counter(squash(found)), Counter(squash(expected))
-    overlap = sum((a & b).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(a.values()), overlap / sum(b.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def test_unseen_layouts_meet_the_accuracy_goal(layout_records: dict[str, dict[str, Any]]) -> None:

@@ -260,7 +260,7 @@ class PortalSpider(scrapy.Spider):
         return open_state(crawler)
 
     def unknown(self, refs: Iterable[ArticleRef]) -> list[ArticleRef]:
-        """The articles to request, first of each id: not archived (or a duplicate) in an earlier
+        """The articles to request, one per id: not archived (or a duplicate) in an earlier
         run, not rejected then unless this run is a full one, and not already requested again by
         this run as pending. The state is asked once for all of them."""
         wanted = {self.record_id(r): r for r in refs}
