@@ -52,6 +52,7 @@ CHROME_MIN_PAGES = 5  # a line printed on this many pages of a source is the sit
 CHROME_MAX_SHARE = 0.5  # a body with more of its text on chrome lines than this is rejected (chrome_body)
 ARCHIVE_WARC = True  # keep every request and response in ARCHIVE_DIR/warc/
 WARC_MAX_SIZE = 1_000_000_000  # bytes; a WARC file is closed and a new one begun past this
+WARC_GZIP_LEVEL = 3  # zlib level of each record's gzip member (1 fastest, 9 smallest)
 WARC_OPERATOR = ""  # who runs the crawl (name, e-mail): written into each WARC file's warcinfo
 FOLLOW_RELATED = True  # follow article links on article pages (上一篇/下一篇); reparse turns it off
 WORKER_ID = ""  # names this process's JSONL and WARC files when several write into one archive
