@@ -71,6 +71,7 @@ class Line:
     centred: bool = False
     strong: bool = False
     hint: str = ""  # the class and id of the block and its parent (caption, subtitle hints)
+    lead_link: int = 0  # characters of the link the line opens with (a teaser: headline, then summary)
 
 
 @dataclass
@@ -119,6 +120,8 @@ class _Run:
         self.block = block
         self.parts: list[str] = []
         self.links = 0
+        self.lead_link = 0
+        self.opening = True
         self.strong = True
 
     def add(self, text: str | None, link: bool, bold: bool) -> None:
@@ -128,17 +131,22 @@ class _Run:
             if self.parts:
                 self.parts.append(" ")
             return
-        self.parts.append(text)
         if link:
-            self.links += len(clean_text(text))
+            chars = len(clean_text(text))
+            self.links += chars
+            if self.links == self.lead_link + chars and self.opening:
+                self.lead_link += chars  # still only link text since the line began
+        else:
+            self.opening = False
+        self.parts.append(text)
         self.strong = self.strong and bold
 
     def flush(self, lines: list[Line]) -> None:
         text = clean_text("".join(self.parts))
         if text:
             lines.append(Line(text, self.block, min(self.links, len(text)), None, is_centred(self.block),
-                              self.strong, _hint(self.block)))
-        self.parts, self.links, self.strong = [], 0, True
+                              self.strong, _hint(self.block), self.lead_link))
+        self.parts, self.links, self.lead_link, self.opening, self.strong = [], 0, 0, True, True
 
     def picture(self, img: HtmlElement, base_url: str, lines: list[Line]) -> None:
         src = (img.get("src") or img.get("data-src") or img.get("data-original") or "").strip()
@@ -211,9 +219,12 @@ def line_score(line: Line) -> int:
     text = line.text
     if is_site_chrome(text) or is_chrome_line(text) or text.startswith(_END_MARKERS):
         return -max(20, len(text))
-    if line.links * 2 > len(text):
-        return -len(text)
+    if line.links * 2 > len(text) or line.lead_link >= 4:
+        return -len(text)  # a link list, or a teaser (a headline link, then its summary)
     if not _SENTENCE.search(text):
+        byline = read_byline(text)
+        if (byline is not None and byline.marked) or (len(text) <= 60 and read_editors(text)):
+            return 5  # the article's own byline or editor line: it belongs with the text
         return -3
     if text.count(" ") >= 6 and text.count(" ") * 60 > len(text):
         return -len(text)  # headlines run together with spaces: a ticker or a list, not prose
