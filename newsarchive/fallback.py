@@ -269,8 +269,11 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
     container = main_container(lines)
     inside = [container is not None and _inside(line.element, container) for line in lines]
     first_body = inside.index(True) if any(inside) else len(lines)
+    # The headline stands before the first line of prose (a container as wide as the page holds
+    # the headline too).
+    first_prose = next((i for i, ok in enumerate(inside) if ok and line_score(lines[i]) > 5), first_body)
 
-    title_at = _read_title(root, lines, first_body, site_names, reading)
+    title_at = _read_title(root, lines, first_prose, site_names, reading)
     info_at = _read_info(lines, title_at, first_body, reading)
     _read_crumbs(root, reading)
     skip = {i for i in (title_at, info_at) if i is not None}
