@@ -48,7 +48,11 @@ _AUTHOR_FIELD = re.compile(r"(?:作者|撰稿|记者|記者)\s*[:：]\s*(?P<name
 # Where the article ends: nothing after these is body text.
 _END_MARKERS = ("上一篇", "下一篇", "相关新闻", "相关阅读", "相关文章", "延伸阅读", "推荐阅读", "猜你喜欢", "免责声明",
                 "分享到", "【打印】", "【关闭】", "打印本页", "关闭窗口", "网友评论", "最新消息")
-_CAPTION_HINT = re.compile(r"caption|pic_?txt|pictext|img_?desc|photo_?desc|tuwen|imgtxt|desc", re.I)
+_CAPTION_HINT = re.compile(
+    r"caption|(?:pic|img|photo|image)[_-]?(?:txt|text|desc|note|info|title|sm)|tuwen|tpsm|tusm|desc", re.I)
+# A line that only says where the text came from (来源：新华社, （来源：…）): a field, not body text.
+_SOURCE_LINE = re.compile(
+    r"^[（(【\[]?\s*(?:本文)?(?:来源|來源|稿源|出处)\s*[:：]\s*(?P<origin>[^\s:：（）()【】\[\]]{2,30})\s*[）)】\]]?$")
 _SUBTITLE_HINT = re.compile(r"sub_?title|subtit|fu_?title|futi|yinti|sub-head|subhead|lead", re.I)
 _ICON = re.compile(r"logo|icon|share|qrcode|erweima|ewm|weixin|wechat|banner|ad_|/ad/|spacer|blank\.gif|arrow", re.I)
 _TITLE_SEPARATORS = re.compile(r"\s*[-_|｜—]+\s*")
@@ -87,6 +91,7 @@ class Reading:
     breadcrumbs: list[str] = field(default_factory=list)
     body: list[str] = field(default_factory=list)
     images: list[dict[str, str | None]] = field(default_factory=list)
+    origin_labelled: bool = False  # the origin came from a 来源 label, which wins over a dateline
 
 
 # --- the page as lines ---------------------------------------------------------------------------
@@ -353,6 +358,7 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
         origin = _ORIGIN.search(text)
         if origin:
             reading.origin = origin["origin"]
+            reading.origin_labelled = True
         else:  # "甘孜日报    2020年02月02日": the outlet is what precedes the date, when that is a name
             before = text[: text.find(published.raw)].strip(" |｜/-—")
             if 2 <= len(before) <= 20 and not re.search(r"[:：\d]", before):
@@ -454,6 +460,11 @@ def _read_body(lines: list[Line], indexes: list[int], reading: Reading) -> None:
             continue
         if len(text) <= 60 and read_editors(text):
             reading.editors += read_editors(text)
+            continue
+        source = _SOURCE_LINE.match(text)
+        if source:
+            if not reading.origin_labelled:
+                reading.origin, reading.origin_labelled = source["origin"], True
             continue
         if not body and (text.startswith("——") or text.endswith("——") or _SUBTITLE_HINT.search(line.hint)
                          or (line.centred and line.strong and not reading.images)):
