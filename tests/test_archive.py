@@ -295,7 +295,7 @@ def test_reasons_no_page_can_produce_are_still_checked(bad: str) -> None:
 
     good: dict[str, Any] = {
         "id": "ganzi:1", "source": "ganzi", "url": "http://www.kbcmw.com/html/xw/dzyw/1.html", "title": "标题",
-        "published_date": "2021-01-01", "published_at": None, "body": "正文" * 20, "images": [],
+        "published_date": "2021-01-01", "published_at": None, "body": "正文，" * 10, "images": [],
     }
     broken = {
         "missing_id": {**good, "id": ""},

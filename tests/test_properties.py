@@ -3,13 +3,18 @@ cleaning should be; URL canonicalisation and ids are stable across variants."""
 
 from __future__ import annotations
 
+import re
 import string
+from datetime import date
 
 from hypothesis import example, given
 from hypothesis import strategies as st
+from scrapy.http import HtmlResponse
 
 from newsarchive.distributed import redacted
+from newsarchive.fallback import read_page
 from newsarchive.layout import crawl_day, source_dir
+from newsarchive.pipelines.validate import problems
 from newsarchive.processors import (
     chrome_phrase,
     clean_origin,
@@ -144,3 +149,58 @@ def test_crawl_day_and_retry_after_never_misbehave(text: str) -> None:
         assert len(day) == 10 and day[4] == "-"
     seconds = retry_after_seconds(text)
     assert seconds is None or seconds >= 0
+
+
+# --- the generic reader on arbitrary pages ----------------------------------------------------------
+
+CHROME = [
+    "吉林日报报业集团主办 中国吉林网版权所有", "吉ICP备05002399号", "蜀ICP备05004405号",
+    "关于我们 | 联系我们 | 网站地图",
+    "主办单位：甘孜日报社 地址：四川省康定市向阳街12号 电话：0836-2822222", "违法和不良信息举报电话：0431-88600001",
+    "首页 新闻 文化 旅游 图片 视频", "Copyright © 2024 All Rights Reserved", "上一篇：州委常委会召开会议",
+    "免责声明：本网站所有信息仅供参考", "相关新闻", "分享到：", "报料电话：0431-82902222",
+]
+LABELS = ["您当前的位置：首页 > 新闻", "2024-05-06 09:30 来源：吉林日报", "甘孜日报 2021年12月24日", "编辑：王韬",
+          "记者 张涛", "九龙县", "产业兴旺", "热点推荐", "最新消息", ""]
+PROSE = ["本网讯 会议要求，各级各部门要把各项任务抓具体、抓细致、抓到位，确保各项措施落到实处。",
+         "长春重启提速，久违的市井烟火气又一次升腾起来，整座城市的活力正在一点点回来。"]
+BLOCKS = ["div", "p", "td", "section", "article", "li", "h1", "h3", "footer", "center"]
+INLINE = ["span", "a", "b", "font", "i", "em"]
+
+
+def html_tree(texts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    leaf = st.one_of(texts, st.builds(lambda t, tag: f"<{tag}>{t}</{tag}>", texts, st.sampled_from(INLINE)),
+                     st.just("<br/>"), st.just('<img src="/a/b.jpg"/>'))
+    return st.recursive(leaf, lambda kids: st.builds(
+        lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>", st.sampled_from(BLOCKS), st.lists(kids, max_size=5)),
+        max_leaves=25)
+
+
+def page_of(body: str) -> HtmlResponse:
+    html = f'<html><head><meta charset="utf-8"><title>标题-中国吉林网</title></head><body>{body}</body></html>'
+    return HtmlResponse("https://news.cnjiwang.com/jwyc/202405/3905512.html", body=html.encode("utf-8"),
+                        headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@given(html_tree(st.sampled_from(CHROME + LABELS + PROSE)))
+def test_the_generic_reader_takes_any_page_and_invents_no_text(body: str) -> None:
+    response = page_of(body)
+    reading = read_page(response.selector.root, response.url, ("中国吉林网",))
+    page_text = "".join(response.selector.root.itertext())
+    squashed = re.sub(r"\s+", "", page_text)
+    for line in reading.body:
+        assert re.sub(r"\s+", "", line) in squashed, line
+    assert all(image["url"].startswith("https://news.cnjiwang.com/") for image in reading.images)
+
+
+@given(html_tree(st.sampled_from(CHROME + LABELS)))
+@example("<div><p>吉林日报报业集团主办 中国吉林网版权所有</p><p>吉ICP备05002399号</p></div>")
+@example("<div>首页 新闻 文化 旅游 图片 视频九龙县九龙县</div>")  # a nav bar run into sub-heads: found by the test
+def test_a_page_without_prose_is_never_archived(body: str) -> None:
+    """Whatever the markup, a page made of the frame, labels and headings gives no record that
+    passes validation: its body is empty, short, or chrome."""
+    item = dict(JILIN.read_generic(page_of(body)))
+    record = {**item, "id": "jilin:3905512", "source": "jilin", "title": item.get("title") or "标题",
+              "url": "https://news.cnjiwang.com/jwyc/202405/3905512.html", "published_date": "2024-05-06"}
+    reasons = problems(record, ("cnjiwang.com",), date(2026, 12, 2))
+    assert reasons, f"archived as an article: {record['body']!r}"

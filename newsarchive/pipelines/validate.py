@@ -31,6 +31,8 @@ _PUBLISHED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?\+08:00$")
 # Byte sequences that only appear when text was decoded with the wrong codec.
 _MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|Ã[\u0080-\u00bf]|â€|Â[\u00a0-\u00bf]|[\ue000-\uf8ff]")
 EARLIEST = date(1995, 1, 1)
+# The punctuation of prose: an article's body has at least one sentence.
+_PROSE = re.compile(r"[，。！？；、“”,.!?;]")
 CHINA = timezone(timedelta(hours=8))
 
 
@@ -48,14 +50,16 @@ def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_bo
     """The reasons a record must not be archived (empty when it is fine).
 
     >>> good = {"id": "jilin:1", "source": "jilin", "url": "https://news.cnjiwang.com/a/202002/1.html",
-    ...         "title": "标题", "published_date": "2020-02-07", "published_at": None, "body": "正文" * 20,
+    ...         "title": "标题", "published_date": "2020-02-07", "published_at": None, "body": "正文，" * 10,
     ...         "images": []}
     >>> problems(good, ("cnjiwang.com",), date(2026, 1, 1))
     []
-    >>> problems({**good, "published_date": "2027-01-01", "body": "短"}, ("cnjiwang.com",), date(2026, 1, 1))
+    >>> problems({**good, "published_date": "2027-01-01", "body": "短讯。"}, ("cnjiwang.com",), date(2026, 1, 1))
     ['short_body', 'future_date']
     >>> problems({**good, "body": "吉林日报报业集团主办 中国吉林网版权所有\\n吉ICP备05002399号"}, (), date(2026, 1, 1))
     ['chrome_body']
+    >>> problems({**good, "body": "首页 新闻 文化 旅游 图片 视频九龙县九龙县"}, (), date(2026, 1, 1))
+    ['no_prose']
     """
     reasons = [f"missing_{f}" for f in REQUIRED if not record.get(f)]
     body = record.get("body") or ""
@@ -94,6 +98,8 @@ def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_bo
         reasons.append("mojibake")
     if body and chrome_share(body.split("\n"), chrome.is_chrome if chrome is not None else None) > max_chrome:
         reasons.append("chrome_body")  # the footer or a navigation list read as the article
+    elif body and not _PROSE.search(body):
+        reasons.append("no_prose")  # not one sentence: labels, a list or a frame, not an article
     elif body and chrome_phrase(body):
         reasons.append("chrome_in_body")  # an article with a piece of chrome left in it
     return reasons
