@@ -190,7 +190,7 @@ def test_the_generic_reader_takes_any_page_and_invents_no_text(body: str) -> Non
     squashed = re.sub(r"\s+", "", page_text)
     for line in reading.body:
         assert re.sub(r"\s+", "", line) in squashed, line
-    assert all(image["url"].startswith("https://news.cnjiwang.com/") for image in reading.images)
+    assert all(str(image["url"]).startswith("https://news.cnjiwang.com/") for image in reading.images)
 
 
 @given(html_tree(st.sampled_from(CHROME + LABELS)))
