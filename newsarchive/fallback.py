@@ -11,7 +11,6 @@ Like the portal readers it sees only the page: the same bytes always give the sa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
@@ -33,8 +32,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3"})
 # Prose punctuation (colons are left out: labels print them, 来源：… 编辑：…).
 _SENTENCE = re.compile(r"[，。！？；、“”,!?;]")
 # HTML5 sectioning elements are blocks too (the portal readers' list predates them).
-_BLOCKS = BLOCK_TAGS | {"header", "footer", "main", "aside", "nav", "address", "hgroup", "details", "summary",
-                        "form", "fieldset", "hr", "menu"}
+_BLOCKS = BLOCK_TAGS | {"header", "footer", "main", "aside", "address", "hgroup", "details", "summary",
+                        "fieldset", "hr", "menu"}
 _TITLE_HINT = re.compile(r"title|(?<![a-z])tit(?![a-z])|headline|biaoti", re.I)
 _CRUMB_LABEL = re.compile(r"您当前的位置|您所在的位置|您的位置|当前位置|所在位置|當前位置|您現在的位置|您现在的位置")
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:>>|»|›|>|＞|→|/|\|)\s*")
@@ -236,13 +235,12 @@ def line_score(line: Line) -> int:
     return len(text) - line.links
 
 
-def main_container(lines: list[Line]) -> HtmlElement | None:
+def main_container(lines: list[Line], scores: list[int]) -> HtmlElement | None:
     """The element whose lines score highest: the body, without the frame around it; None on a
     page with no prose at all."""
     totals: dict[HtmlElement, int] = {}
     depth: dict[HtmlElement, int] = {}
-    for line in lines:
-        score = line_score(line)
+    for line, score in zip(lines, scores, strict=True):
         node: HtmlElement | None = line.element
         chain = []
         while node is not None and node.tag != "html":
@@ -270,13 +268,14 @@ def _inside(element: HtmlElement, container: HtmlElement) -> bool:
 def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()) -> Reading:
     """Read an article page whose template no selector knows."""
     lines = page_lines(root, base_url)
+    scores = [line_score(line) for line in lines]
     reading = Reading()
-    container = main_container(lines)
+    container = main_container(lines, scores)
     inside = [container is not None and _inside(line.element, container) for line in lines]
     first_body = inside.index(True) if any(inside) else len(lines)
     # The headline stands before the first line of prose (a container as wide as the page holds
     # the headline too).
-    first_prose = next((i for i, ok in enumerate(inside) if ok and line_score(lines[i]) > 5), first_body)
+    first_prose = next((i for i, ok in enumerate(inside) if ok and scores[i] > 5), first_body)
 
     title_at = _read_title(root, lines, first_prose, site_names, reading)
     info_at = _read_info(lines, title_at, first_body, reading)
@@ -287,10 +286,10 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
         if i not in skip and lines[i].image is None:
             _read_head_line(lines[i], reading)
     if container is not None:
-        _read_body(lines, [i for i, ok in enumerate(inside) if ok and i not in skip and
-                           (title_at is None or i > title_at)], reading)
+        _read_body(lines, scores, [i for i, ok in enumerate(inside) if ok and i not in skip and
+                                   (title_at is None or i > title_at)], reading)
     else:  # no prose anywhere: what follows the headline is all there is, and validation judges it
-        _read_body(lines, list(range(max(skip, default=-1) + 1, len(lines))), reading)
+        _read_body(lines, scores, list(range(max(skip, default=-1) + 1, len(lines))), reading)
     if not reading.editors:  # an editor line outside the body, under it or in the page's foot
         for line in lines[first_body:]:
             if len(line.text) <= 60:
@@ -298,13 +297,14 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
     return reading
 
 
-def _read_title(root: HtmlElement, lines: list[Line], first_body: int, site_names: tuple[str, ...],
+def _read_title(root: HtmlElement, lines: list[Line], first_prose: int, site_names: tuple[str, ...],
                 reading: Reading) -> int | None:
     """The headline: the heading the ``<title>`` starts with, else the first heading or centred
-    bold line above the body, else the ``<title>`` without the site's name. Returns its line."""
+    bold line above the body's first line of prose, else the ``<title>`` without the site's name.
+    Returns its line."""
     page_title = clean_text(" ".join(root.xpath("//head/title//text()")))
     squashed = page_title.replace(" ", "")
-    candidates = [i for i, line in enumerate(lines[: first_body + 1])
+    candidates = [i for i, line in enumerate(lines[: first_prose + 1])
                   if line.image is None and 2 <= len(line.text) <= 80 and not line.links * 2 > len(line.text)
                   and (line.element.tag in _HEADINGS or (line.strong and line.centred)
                        or (_TITLE_HINT.search(own_names(line.element)) and not _SUBTITLE_HINT.search(line.hint))
@@ -424,17 +424,18 @@ def _read_head_line(line: Line, reading: Reading) -> None:
     """A line between headline and body: a subtitle, a byline or an editor line, or nothing of ours."""
     text = line.text
     byline = read_byline(text)
+    editors = read_editors(text)
     if byline is not None and byline.marked:
         reading.authors += byline.names
-    elif read_editors(text):
-        reading.editors += read_editors(text)
+    elif editors:
+        reading.editors += editors
     elif (_SUBTITLE_HINT.search(line.hint) or line.element.tag in ("h2", "h3", "h4")
           or text.startswith("——") or text.endswith("——")) and not is_site_chrome(text) \
             and not _CRUMB_LABEL.search(text) and len(text) <= 80:
         reading.subtitle.append(text)
 
 
-def _read_body(lines: list[Line], indexes: list[int], reading: Reading) -> None:
+def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading: Reading) -> None:
     body = reading.body
     chrome: list[str] = []  # what was left out as the site's frame
     expect_caption = False
@@ -458,8 +459,9 @@ def _read_body(lines: list[Line], indexes: list[int], reading: Reading) -> None:
                 or line.links * 2 > len(text) or text.startswith(_END_MARKERS):
             chrome.append(text)
             continue
-        if len(text) <= 60 and read_editors(text):
-            reading.editors += read_editors(text)
+        editors = read_editors(text) if len(text) <= 60 else []
+        if editors:
+            reading.editors += editors
             continue
         source = _SOURCE_LINE.match(text)
         if source:
@@ -471,7 +473,7 @@ def _read_body(lines: list[Line], indexes: list[int], reading: Reading) -> None:
             reading.subtitle.append(text)
             continue
         byline = read_byline(text)
-        if byline is not None and (byline.marked or (byline.plausible and _ends_a_report(lines, indexes, n))):
+        if byline is not None and (byline.marked or (byline.plausible and _ends_a_report(lines, scores, indexes, n))):
             reading.authors += byline.names
             continue
         if not body:
@@ -500,15 +502,14 @@ def _is_caption(line: Line) -> bool:
                                  or bool(_CAPTION_HINT.search(line.hint)))
 
 
-def _ends_a_report(lines: list[Line], indexes: list[int], n: int) -> bool:
+def _ends_a_report(lines: list[Line], scores: list[int], indexes: list[int], n: int) -> bool:
     """Bare names close an article or a round-up's report: nothing but chrome after them, or the
     next report's sub-head or 本网讯."""
     if n == 0:
         return False
-    after: Iterator[Line] = (lines[i] for i in indexes[n + 1:])
-    following = next((line for line in after if line.image is None and line_score(line) > -20
-                      and not line.text.startswith(_END_MARKERS)), None)
+    following = next((i for i in indexes[n + 1:] if lines[i].image is None and scores[i] > -20
+                      and not lines[i].text.startswith(_END_MARKERS)), None)
     if following is None:
         return True
-    text = following.text
+    text = lines[following].text
     return text.startswith("本网讯") or (len(text) <= 15 and not _SENTENCE.search(text))
