@@ -17,6 +17,8 @@ from lxml.html import HtmlElement
 
 from newsarchive.extract import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of
 from newsarchive.processors import (
+    CRUMB_LABELS,
+    SENTENCE_MARKS,
     Published,
     clean_text,
     is_chrome_line,
@@ -26,23 +28,18 @@ from newsarchive.processors import (
     read_byline,
     read_dateline,
     read_editors,
+    read_source_label,
 )
 
 _HEADINGS = frozenset({"h1", "h2", "h3"})
-# Prose punctuation (colons are left out: labels print them, 来源：… 编辑：…).
-_SENTENCE = re.compile(r"[，。！？；、“”,!?;]")
 # HTML5 sectioning elements are blocks too (the portal readers' list predates them).
 _BLOCKS = BLOCK_TAGS | {"header", "footer", "main", "aside", "address", "hgroup", "details", "summary",
                         "fieldset", "hr", "menu"}
 _TITLE_HINT = re.compile(r"title|(?<![a-z])tit(?![a-z])|headline|biaoti", re.I)
-_CRUMB_LABEL = re.compile(r"您当前的位置|您所在的位置|您的位置|当前位置|所在位置|當前位置|您現在的位置|您现在的位置")
+_CRUMB_LABEL = re.compile(CRUMB_LABELS)
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:>>|»|›|>|＞|→|/|\|)\s*")
 _NOT_CRUMBS = frozenset({"浏览文章", "正文", "瀏覽文章", "详情", "文章详情", "内容"})
 _INFO_MARKER = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|稿源")
-_ORIGIN = re.compile(
-    r"(?:来源|來源|稿源|出处)\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)"
-    r"(?=\s|[|｜]|时间|時間|日期|发布|作者|编辑|责编|浏览|点击|字号|(?:19|20)\d\d[-/.年]|$)"
-)
 _AUTHOR_FIELD = re.compile(r"(?:作者|撰稿|记者|記者)\s*[:：]\s*(?P<names>[^:：|｜]{2,30}?)\s*(?=$|[|｜]|\S+\s*[:：])")
 # Where the article ends: nothing after these is body text.
 _END_MARKERS = ("上一篇", "下一篇", "相关新闻", "相关阅读", "相关文章", "延伸阅读", "推荐阅读", "猜你喜欢", "免责声明",
@@ -225,7 +222,7 @@ def line_score(line: Line) -> int:
         return -max(20, len(text))
     if line.links * 2 > len(text) or line.lead_link >= 4:
         return -len(text)  # a link list, or a teaser (a headline link, then its summary)
-    if not _SENTENCE.search(text):
+    if not SENTENCE_MARKS.search(text):
         byline = read_byline(text)
         if (byline is not None and byline.marked) or (len(text) <= 60 and read_editors(text)):
             return 5  # the article's own byline or editor line: it belongs with the text
@@ -355,9 +352,9 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
         if published is None:
             continue
         reading.published = published
-        origin = _ORIGIN.search(text)
+        origin = read_source_label(text)
         if origin:
-            reading.origin = origin["origin"]
+            reading.origin = origin
             reading.origin_labelled = True
         else:  # "甘孜日报    2020年02月02日": the outlet is what precedes the date, when that is a name
             before = text[: text.find(published.raw)].strip(" |｜/-—")
@@ -512,4 +509,4 @@ def _ends_a_report(lines: list[Line], scores: list[int], indexes: list[int], n: 
     if following is None:
         return True
     text = lines[following].text
-    return text.startswith("本网讯") or (len(text) <= 15 and not _SENTENCE.search(text))
+    return text.startswith("本网讯") or (len(text) <= 15 and not SENTENCE_MARKS.search(text))

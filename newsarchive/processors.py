@@ -429,6 +429,43 @@ def detect_script(text: str) -> str:
     return "zh-Hant" if changed >= max(2, len(sample) * 0.04) else "zh-Hans"
 
 
+# --- prose and labels --------------------------------------------------------------------------
+
+# Sentence punctuation. Colons are left out (labels print them: 来源：…, 编辑：…) and so is the
+# ASCII period (dates and addresses print it: 2020.02.07, www.kbcmw.com).
+SENTENCE_MARKS = re.compile(r"[，。！？；、“”,!?;]")
+
+
+def is_prose(text: str) -> bool:
+    """Whether the text holds a sentence at all.
+
+    >>> is_prose("会议强调，要抓好落实。"), is_prose("首页 新闻 文化"), is_prose("来源：吉林日报 2020.02.07")
+    (True, False, False)
+    """
+    return SENTENCE_MARKS.search(text) is not None
+
+
+_SOURCE_FIELD = re.compile(
+    r"(?:来源|來源|稿源|出处)\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)"
+    r"(?=\s|[|｜]|时间|時間|日期|发布|作者|编辑|责编|浏览|点击|字号|(?:19|20)\d\d[-/.年]|$)"
+)
+
+
+def read_source_label(text: str) -> str | None:
+    """The outlet named after a 来源 label in a date-and-source line (the next label, a separator or
+    a date ends it), as printed: the loader's clean_origin drops 《》.
+
+    >>> read_source_label("2020-02-07 10:07  来源：吉林日报")
+    '吉林日报'
+    >>> read_source_label("2023-11-08 14:05|来源：长春日报|作者：王冰")
+    '长春日报'
+    >>> read_source_label("来源：《甘孜日报》2023年06月12日"), read_source_label("2024-03-04") is None
+    ('《甘孜日报》', True)
+    """
+    found = _SOURCE_FIELD.search(text)
+    return found["origin"] if found else None
+
+
 # --- page chrome -------------------------------------------------------------------------------
 
 # Phrases that only page chrome prints (disclaimers, slogans, pagers, breadcrumbs). A body still
@@ -472,7 +509,9 @@ def is_chrome_line(text: str) -> bool:
     return text.startswith(CHROME_LINE_STARTS)
 
 
-_CRUMB_LABEL = re.compile(r"^.*?(?:您当前的位置|您所在的位置|您的位置|当前位置|所在位置)\s*[:：]?\s*")
+# The labels a breadcrumb trail starts with, in both scripts (the generic reader looks for them too).
+CRUMB_LABELS = "您当前的位置|您所在的位置|您现在的位置|您現在的位置|您的位置|当前位置|當前位置|所在位置"
+_CRUMB_LABEL = re.compile(rf"^.*?(?:{CRUMB_LABELS})\s*[:：]?\s*")
 _CRUMB_SPLIT = re.compile(r"\s*(?:>>|»|›|>|＞|→)\s*")
 
 
@@ -497,7 +536,6 @@ _SITE_CHROME = re.compile(
     re.I,
 )
 _FRAME_LABEL = re.compile(r"(?:主办|承办|协办|地址|邮编|联系电话|电话|传真|邮箱|E-?mail)\s*[:：]", re.I)
-_SENTENCE_MARKS = re.compile(r"[，。！？；、“”,.!?;]")
 _NAV_SPLIT = re.compile(r"[\s|｜·•]+")
 
 
@@ -515,7 +553,7 @@ def is_site_chrome(line: str) -> bool:
     labels = _FRAME_LABEL.findall(line)
     if len(labels) >= 2 or (labels and len(line) <= 60 and _FRAME_LABEL.match(line)):
         return True
-    if len(line) > 80 or _SENTENCE_MARKS.search(line):
+    if len(line) > 80 or is_prose(line):
         return False
     tokens = [t for t in _NAV_SPLIT.split(line) if t]
     # A row of short link words is a navigation bar; a byline names people after a role word.

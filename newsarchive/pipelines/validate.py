@@ -21,7 +21,7 @@ from scrapy.statscollectors import StatsCollector
 
 from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
-from newsarchive.processors import chrome_phrase, chrome_share
+from newsarchive.processors import chrome_phrase, chrome_share, is_prose
 from newsarchive.sitechrome import SiteChrome, site_chrome
 from newsarchive.state import State, open_state
 
@@ -31,8 +31,6 @@ _PUBLISHED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?\+08:00$")
 # Byte sequences that only appear when text was decoded with the wrong codec.
 _MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|Ã[\u0080-\u00bf]|â€|Â[\u00a0-\u00bf]|[\ue000-\uf8ff]")
 EARLIEST = date(1995, 1, 1)
-# The punctuation of prose: an article's body has at least one sentence.
-_PROSE = re.compile(r"[，。！？；、“”,.!?;]")
 CHINA = timezone(timedelta(hours=8))
 
 
@@ -98,7 +96,7 @@ def problems(record: dict[str, Any], hosts: tuple[str, ...], today: date, min_bo
         reasons.append("mojibake")
     if body and chrome_share(body.split("\n"), chrome.is_chrome if chrome is not None else None) > max_chrome:
         reasons.append("chrome_body")  # the footer or a navigation list read as the article
-    elif body and not _PROSE.search(body):
+    elif body and not is_prose(body):
         reasons.append("no_prose")  # not one sentence: labels, a list or a frame, not an article
     elif body and chrome_phrase(body):
         reasons.append("chrome_in_body")  # an article with a piece of chrome left in it

@@ -20,6 +20,7 @@ from newsarchive.processors import (
     read_byline,
     read_dateline,
     read_editors,
+    read_source_label,
 )
 from newsarchive.spiders.base import ArticleRef, PortalSpider, split_url
 
@@ -49,7 +50,6 @@ _LIST = re.compile(r"^/(?P<dirs>(?:[A-Za-z0-9_-]+/){0,3})(?:index(?:_(?P<n>\d{1,
 _PAGER = re.compile(
     r"createPageHTML\(\s*(\d{1,5})\s*,\s*(\d{1,5})\s*,\s*[\"']([\w-]{1,40})[\"']\s*,\s*[\"'](\w{1,6})[\"']\s*\)"
 )
-_SOURCE = re.compile(r"来源\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)(?=\s|时间|作者|编辑|$)")
 def _host(sub: str | None) -> str:
     return f"{sub or 'www'}.cnjiwang.com"
 
@@ -126,9 +126,7 @@ class JilinSpider(PortalSpider):
             info = element_with_text(page.root, "来源")
         info_text = normalize_space(text_of(info)) if info is not None else ""
         self.add_published(loader, parse_published(info_text) or self._date_near(title_el))
-        source = _SOURCE.search(info_text)
-        if source:
-            loader.add_value("origin", source["origin"])
+        loader.add_value("origin", read_source_label(info_text))
 
         self.read_crumbs(page, loader)
         body = self.find_body(page)
