@@ -110,9 +110,6 @@ class RedisState:
         raws = self.db.hmget(P + "articles", article_ids)
         return {i: json.loads(raw)["outcome"] for i, raw in zip(article_ids, raws, strict=True) if raw}
 
-    def archived_id_with_hash(self, content_hash: str) -> str | None:
-        return self._s(self.db.hget(P + "hashes", content_hash))
-
     def admit(self, article_id: str, content_hash: str) -> Admission:
         """Whether the record may be archived, decided in one atomic step. A claim on a text whose
         record was never written (the worker died) stays this id's: the article is still pending
