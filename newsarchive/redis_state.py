@@ -86,6 +86,9 @@ class RedisState:
         state.recovered = state.recover(record_files(archive))
         return state
 
+    def flush(self) -> None:
+        """Nothing to do: every Redis write is applied at once."""
+
     def close(self) -> None:
         self.db.close()
 
@@ -234,8 +237,9 @@ class RedisState:
                                                        "file": file}))
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        raw = self.db.hget(P + "fetched", url)
-        if not raw:
+        # Only with the page's links remembered: a 304 must find what the page showed (see ArchiveState).
+        raw, links = self.db.hmget(P + "fetched", url)[0], self.db.hexists(P + "lists", url)
+        if not raw or not links:
             return None, None
         entry = json.loads(raw)
         if entry.get("status") != 200:

@@ -57,6 +57,10 @@ WARC_OPERATOR = ""  # who runs the crawl (name, e-mail): written into each WARC 
 FOLLOW_RELATED = True  # follow article links on article pages (上一篇/下一篇); reparse turns it off
 WORKER_ID = ""  # names this process's JSONL and WARC files when several write into one archive
 ARCHIVE_STATE = "newsarchive.state.ArchiveState"  # RedisState when REDIS_URL is set
+# SQLite state writes are committed in groups: after this many writes, or this many seconds after a
+# group began, and when a spider closes. A crash loses no record (the JSONL files are replayed).
+STATE_COMMIT_EVERY = 100
+STATE_COMMIT_INTERVAL = 0.5
 
 # --- several workers on one Redis frontier (see README) ------------------------------------------------
 REDIS_URL = ""  # redis://[:password@]host:port/db switches queue, seen-set and state to Redis

@@ -2,9 +2,16 @@
 
 Every lookup is by key, so memory stays flat however large the archive grows. A record counts as
 archived only once its JSONL line is written: the line first, then the state row together with
-the file's new committed length, in one transaction. On open, lines past a file's committed
+the file's new committed length, in the same transaction. On open, lines past a file's committed
 length (a crash between the two steps) are read back into the state, so the state and the JSONL
 files always agree and no article is archived twice.
+
+In a crawl, writes are committed in groups (every ``STATE_COMMIT_EVERY`` writes, after
+``STATE_COMMIT_INTERVAL`` seconds, and when the spider closes) instead of one transaction each.
+All of a process's writes go through one connection in order, so whatever a crash leaves
+committed is a prefix of what was written: the state of a crash a moment earlier, which the
+recovery above already repairs. One process shares one connection per archive (``crawlall``
+runs every spider in one process: two connections would wait on each other's open group).
 """
 
 from __future__ import annotations
@@ -12,10 +19,12 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
@@ -23,6 +32,8 @@ from newsarchive.jsonl import lines_after
 from newsarchive.layout import record_files, utc_stamp
 
 logger = logging.getLogger(__name__)
+# reactor.callLater's shape: run a function after a delay in seconds.
+Scheduler = Callable[..., Any]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -83,6 +94,7 @@ class State(Protocol):
     def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None: ...
     def list_links(self, url: str) -> dict[str, list[str]] | None: ...
     def remember_list(self, url: str, links: dict[str, list[str]]) -> None: ...
+    def flush(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -96,12 +108,23 @@ def open_state(crawler: Crawler) -> State:
     if state is None:
         cls = load_object(crawler.settings.get("ARCHIVE_STATE") or "newsarchive.state.ArchiveState")
         state = cls.from_settings(crawler.settings)
+        if isinstance(state, ArchiveState):
+            from twisted.internet import reactor  # the crawler's, installed by now
+
+            state.group_commits(crawler.settings.getint("STATE_COMMIT_EVERY", 100),
+                                crawler.settings.getfloat("STATE_COMMIT_INTERVAL", 0.5),
+                                reactor.callLater)  # type: ignore[attr-defined,unused-ignore]
+        # After the pipelines' close_spider: what they wrote last is committed before the process ends.
+        crawler.signals.connect(state.flush, signal=signals.spider_closed)
         crawler._newsarchive_state = state  # type: ignore[attr-defined]
     return state  # type: ignore[no-any-return]
 
 
 class ArchiveState:
     """The SQLite state of one archive directory."""
+
+    # One per archive directory and process (see the module's docstring).
+    _open: ClassVar[dict[Path, ArchiveState]] = {}
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,17 +137,63 @@ class ArchiveState:
         self.db.execute("PRAGMA busy_timeout=30000")
         self.db.executescript(SCHEMA)
         self.recovered = 0
+        # Group commits (off until group_commits()): every write is its own transaction.
+        self.commit_every = 1
+        self.commit_interval = 0.0
+        self.call_later: Scheduler | None = None
+        self.pending_writes = 0
+        self.group_started = 0.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> ArchiveState:
         archive = Path(settings.get("ARCHIVE_DIR", "archive"))
-        state = cls(archive / "state.sqlite3")
-        # Before anything asks what is known: lines a crash left unregistered count as archived.
-        state.recovered = state.recover(record_files(archive))
+        path = (archive / "state.sqlite3").resolve()
+        state = cls._open.get(path)
+        if state is None:
+            state = cls._open[path] = cls(path)
+            # Before anything asks what is known: lines a crash left unregistered count as archived.
+            state.recovered = state.recover(record_files(archive))
         return state
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
+        if self._open.get(self.path) is self:
+            del self._open[self.path]
+
+    # --- transactions -----------------------------------------------------------------------------
+
+    def group_commits(self, every: int, interval: float, call_later: Scheduler) -> None:
+        """Commit writes in groups: every ``every`` writes, and ``interval`` seconds after a group
+        began (``call_later`` schedules that), so an idle crawl never holds the write lock long."""
+        self.commit_every = max(1, every)
+        self.commit_interval = interval
+        self.call_later = call_later
+
+    def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
+        """One write, in the open group (a new group begins when none is open)."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.group_started = time.monotonic()
+            if self.call_later is not None and self.commit_every > 1:
+                self.call_later(self.commit_interval, self._commit_if_due)
+        self.db.execute(sql, tuple(params))
+
+    def _wrote(self) -> None:
+        """One logical write done (a record, a list's pending notes): commit when the group is full."""
+        self.pending_writes += 1
+        if self.pending_writes >= self.commit_every:
+            self.flush()
+
+    def _commit_if_due(self) -> None:
+        if self.db.in_transaction and time.monotonic() - self.group_started >= self.commit_interval * 0.99:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the open group, if any."""
+        if self.db.in_transaction:
+            self.db.execute("COMMIT")
+        self.pending_writes = 0
 
     # --- articles -----------------------------------------------------------------------------
 
@@ -158,19 +227,18 @@ class ArchiveState:
                duplicate_of: str | None = None, reason: str | None = None,
                file: tuple[Path, int] | None = None) -> None:
         """Note an article's outcome; with ``file``, also the file's new committed length, atomically."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute(
-                "INSERT INTO articles (id, outcome, url, content_hash, duplicate_of, reason, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET outcome = excluded.outcome, "
-                "url = excluded.url, content_hash = excluded.content_hash, duplicate_of = excluded.duplicate_of, "
-                "reason = excluded.reason, at = excluded.at "
-                "WHERE articles.outcome != 'archived'",
-                (article_id, outcome, url, content_hash, duplicate_of, reason, utc_stamp()),
-            )
-            self.db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
-            if file is not None:
-                self._commit_file(*file)
+        self._write(
+            "INSERT INTO articles (id, outcome, url, content_hash, duplicate_of, reason, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET outcome = excluded.outcome, "
+            "url = excluded.url, content_hash = excluded.content_hash, duplicate_of = excluded.duplicate_of, "
+            "reason = excluded.reason, at = excluded.at "
+            "WHERE articles.outcome != 'archived'",
+            (article_id, outcome, url, content_hash, duplicate_of, reason, utc_stamp()),
+        )
+        self._write("DELETE FROM pending WHERE id = ?", (article_id,))
+        if file is not None:
+            self._commit_file(*file)
+        self._wrote()
 
     def count(self, outcome: str = "archived") -> int:
         return int(self.db.execute("SELECT count(*) FROM articles WHERE outcome = ?", (outcome,)).fetchone()[0])
@@ -178,7 +246,7 @@ class ArchiveState:
     # --- JSONL files ----------------------------------------------------------------------------
 
     def _commit_file(self, path: Path, length: int) -> None:
-        self.db.execute("INSERT INTO files (path, committed) VALUES (?, ?) "
+        self._write("INSERT INTO files (path, committed) VALUES (?, ?) "
                         "ON CONFLICT(path) DO UPDATE SET committed = excluded.committed", (str(path), length))
 
     def committed(self, path: Path) -> int:
@@ -187,6 +255,7 @@ class ArchiveState:
 
     def recover(self, files: Iterable[Path]) -> int:
         """Register records written after the state last heard of them; return how many."""
+        self.flush()
         recovered = 0
         for path in files:
             records, size = lines_after(path, self.committed(path))
@@ -210,16 +279,18 @@ class ArchiveState:
 
     def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None:
         """Note (id, url) pairs a list showed, before they are requested: a crash cannot lose them."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR IGNORE INTO pending (id, source, url, at) VALUES (?, ?, ?, ?)",
-                                [(i, source, u, utc_stamp()) for i, u in articles])
+        now = utc_stamp()
+        for i, u in articles:
+            self._write("INSERT OR IGNORE INTO pending (id, source, url, at) VALUES (?, ?, ?, ?)", (i, source, u, now))
+        self._wrote()
 
     def forget_pending(self, article_id: str) -> None:
-        self.db.execute("DELETE FROM pending WHERE id = ?", (article_id,))
+        self._write("DELETE FROM pending WHERE id = ?", (article_id,))
+        self._wrote()
 
     def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]:
         """Pending articles to request again (attempt counted), and those given up after too many."""
+        self.flush()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE pending SET attempts = attempts + 1 WHERE source = ?", (source,))
@@ -232,6 +303,7 @@ class ArchiveState:
 
     def begin_run(self, source: str) -> bool:
         """Start a run; return whether the previous one ended normally (True when there was none)."""
+        self.flush()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             row = self.db.execute("SELECT completed FROM runs WHERE source = ?", (source,)).fetchone()
@@ -240,7 +312,9 @@ class ArchiveState:
         return row is None or bool(row[0])
 
     def end_run(self, source: str) -> None:
-        self.db.execute("UPDATE runs SET completed = 1, at = ? WHERE source = ?", (utc_stamp(), source))
+        """The run ended normally: committed with everything written before it."""
+        self._write("UPDATE runs SET completed = 1, at = ? WHERE source = ?", (utc_stamp(), source))
+        self.flush()
 
     # --- WARC payloads ---------------------------------------------------------------------------
 
@@ -250,26 +324,31 @@ class ArchiveState:
         return dict(zip(("uri", "date", "record_id", "file"), row, strict=True)) if row else None
 
     def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO warc_payloads (digest, uri, date, record_id, file) "
-                        "VALUES (?, ?, ?, ?, ?)", (digest, uri, date, record_id, file))
+        self._write("INSERT OR IGNORE INTO warc_payloads (digest, uri, date, record_id, file) "
+                    "VALUES (?, ?, ?, ?, ?)", (digest, uri, date, record_id, file))
+        self._wrote()
 
     # --- fetched URLs and list pages ------------------------------------------------------------
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        row = self.db.execute("SELECT etag, last_modified FROM fetched WHERE url = ? AND status = 200",
-                              (url,)).fetchone()
+        """The ETag and Last-Modified to send back, only when the page's links are remembered too: a
+        304 is read from those, and a crash can leave the validators without them (the fetch is
+        noted in the downloader, the links in the callback after it)."""
+        row = self.db.execute("SELECT etag, last_modified FROM fetched JOIN lists USING (url) "
+                              "WHERE url = ? AND status = 200", (url,)).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
     def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None:
         if status == 304:
-            self.db.execute("UPDATE fetched SET at = ? WHERE url = ?", (utc_stamp(), url))
-            return
-        self.db.execute(
-            "INSERT INTO fetched (url, status, etag, last_modified, at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(url) DO UPDATE SET status = excluded.status, etag = excluded.etag, "
-            "last_modified = excluded.last_modified, at = excluded.at",
-            (url, status, etag, last_modified, utc_stamp()),
-        )
+            self._write("UPDATE fetched SET at = ? WHERE url = ?", (utc_stamp(), url))
+        else:
+            self._write(
+                    "INSERT INTO fetched (url, status, etag, last_modified, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET status = excluded.status, etag = excluded.etag, "
+                "last_modified = excluded.last_modified, at = excluded.at",
+                (url, status, etag, last_modified, utc_stamp()),
+            )
+        self._wrote()
 
     def list_links(self, url: str) -> dict[str, list[str]] | None:
         """What a list page showed when it was last read: {"articles": [...], "next": [...]}."""
@@ -277,11 +356,12 @@ class ArchiveState:
         return dict(json.loads(row[0])) if row else None
 
     def remember_list(self, url: str, links: dict[str, list[str]]) -> None:
-        self.db.execute(
+        self._write(
             "INSERT INTO lists (url, links, at) VALUES (?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET links = excluded.links, at = excluded.at",
             (url, json.dumps(links), utc_stamp()),
         )
+        self._wrote()
 
     def summary(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT outcome, count(*) FROM articles GROUP BY outcome").fetchall()

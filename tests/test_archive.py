@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from helpers import FIXTURES, ROOT, STRICT, crawl, read_records, scrapy_cmd
 from sitegen import Page
 
 from newsarchive.jsonl import dump_line
+from newsarchive.state import ArchiveState
 
 
 def all_lines_whole(archive: Path) -> list[dict]:
@@ -322,3 +324,31 @@ def test_an_article_that_failed_is_fetched_once_on_the_next_run(tmp_path: Path) 
     assert second["newsarchive/pending_retried"] == 1
     assert second["newsarchive/articles_fetched"] == 1 and second["newsarchive/archived"] == 1
     assert Counter(r["id"] for r in read_records(archive))["ganzi:100002"] == 1
+
+
+def test_validators_are_sent_only_with_the_links_they_stand_for(tmp_path: Path) -> None:
+    """A crash between noting a list page's fetch (downloader) and its links (callback) must not
+    make the next run send validators: a 304 would then show no articles and stop the walk."""
+    state = ArchiveState(tmp_path / "state.sqlite3")
+    url = "http://www.kbcmw.com/html/xw/dzyw/index_11.html"
+    state.remember_fetch(url, 200, '"l11"', None)
+    assert state.validators(url) == (None, None)
+    state.remember_list(url, {"articles": [], "next": []})
+    assert state.validators(url) == ('"l11"', None)
+
+
+def test_group_commits_are_a_prefix_of_the_writes(tmp_path: Path) -> None:
+    """Writes wait in an open group until it is full; what another connection sees is always
+    the writes up to a commit, in order, never a later write without an earlier one."""
+    path = tmp_path / "state.sqlite3"
+    state = ArchiveState(path)
+    state.group_commits(3, 60.0, lambda delay, call: None)
+    reader = sqlite3.connect(path)
+    seen = []
+    for n in range(7):
+        state.record(f"ganzi:{n}", "archived", f"http://www.kbcmw.com/html/xw/dzyw/{n}.html", f"h{n}")
+        seen.append(reader.execute("SELECT count(*) FROM articles").fetchone()[0])
+    assert seen == [0, 0, 3, 3, 3, 6, 6]
+    state.flush()
+    assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 7
+    state.close()

@@ -48,8 +48,10 @@ class JsonLinesStore:
                    settings.getbool("ARCHIVE_FSYNC"), settings.get("WORKER_ID", ""))
 
     def open_spider(self) -> None:
-        if self.state.recovered and self.stats is not None:
-            self.stats.inc_value("newsarchive/recovered", self.state.recovered)
+        # Counted once: crawlall's spiders share one state, and recovery ran once for all of them.
+        recovered, self.state.recovered = self.state.recovered, 0
+        if recovered and self.stats is not None:
+            self.stats.inc_value("newsarchive/recovered", recovered)
 
     def process_item(self, item: Any) -> Any:
         record = ordered(item)
