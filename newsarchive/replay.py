@@ -29,6 +29,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
 
+from newsarchive.counts import Counts
 from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 
 logger = logging.getLogger(__name__)
@@ -231,17 +232,15 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         super().__init__(crawler)
         value = crawler.settings.get("REPLAY_DIR") or ""
         self.index = build_index(value)
+        self.count = Counts(crawler.stats)
         logger.info("Replaying %d recorded responses from %s", len(self.index), value)
 
     async def download_request(self, request: Request) -> Response:
         case = self.index.find(request.url)
-        stats = self.crawler.stats
         if case is None:
-            if stats is not None:
-                stats.inc_value("newsarchive/replay/missing")
+            self.count("replay/missing")
             return build_response(request, 404, {"Content-Type": ["text/html"]}, b"")
-        if stats is not None:
-            stats.inc_value("newsarchive/replay/hit")
+        self.count("replay/hit")
         if case.status == 200 and not_modified(request, case.headers):
             return build_response(request, 304, {k: v for k, v in case.headers.items()
                                                  if k.lower() in ("etag", "last-modified")}, b"")

@@ -34,6 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
+from newsarchive.counts import Counts
 from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.state import open_state
 
@@ -124,6 +125,7 @@ class WarcCaptureMiddleware:
     def __init__(self, crawler: Crawler, directory: Path, max_size: int, operator: str, worker: str,
                  gzip_level: int = 3) -> None:
         self.crawler = crawler
+        self.count = Counts(crawler.stats)
         self.gzip_level = gzip_level
         self.directory = directory
         self.max_size = max_size
@@ -223,10 +225,8 @@ class WarcCaptureMiddleware:
         warc.append(data)
         if original is None and body and response.status == 200:
             self.state.remember_warc_payload(digest, request.url, date, record_id, warc.final_path.name)
-        stats = self.crawler.stats
-        if stats is not None:
-            stats.inc_value("newsarchive/warc/revisit" if original else "newsarchive/warc/response")
-            stats.inc_value("newsarchive/warc/bytes", len(data))
+        self.count("warc/revisit" if original else "warc/response")
+        self.count("warc/bytes", len(data))
         request.meta[META_WARC_RECORD] = {"warc_file": warc.final_path.name, "warc_record_id": record_id,
                                        "warc_payload_digest": digest}
         request.meta[META_FETCHED_AT] = utc_stamp(fetched)

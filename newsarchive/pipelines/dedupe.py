@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day
 from newsarchive.state import State, open_state
@@ -26,6 +27,7 @@ class DedupePipeline:
         self.duplicates = DailyFiles(Path(archive_dir) / "duplicates", worker)
         self.state = state
         self.stats = stats
+        self.counts = Counts(stats)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -52,9 +54,8 @@ class DedupePipeline:
         return item
 
     def count(self, kind: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value("newsarchive/duplicate")
-            self.stats.inc_value(f"newsarchive/duplicate/{kind}")
+        self.counts("duplicate")
+        self.counts(f"duplicate/{kind}")
 
     def close_spider(self) -> None:
         self.duplicates.close()

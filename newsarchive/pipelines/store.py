@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from newsarchive.counts import Counts
 from newsarchive.items import Article
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day, source_dir
@@ -37,6 +39,9 @@ class JsonLinesStore:
         self.archive_dir = Path(archive_dir)
         self.state = state
         self.stats = stats
+        self.count = Counts(stats)
+        # Field coverage, counted here and handed to the stats once at close (twenty counts a record).
+        self.fields: collections.Counter[str] = collections.Counter()
         self.fsync = fsync
         self.worker = worker
         self.sources: dict[str, DailyFiles] = {}
@@ -50,8 +55,8 @@ class JsonLinesStore:
     def open_spider(self) -> None:
         # Counted once: crawlall's spiders share one state, and recovery ran once for all of them.
         recovered, self.state.recovered = self.state.recovered, 0
-        if recovered and self.stats is not None:
-            self.stats.inc_value("newsarchive/recovered", recovered)
+        if recovered:
+            self.count("recovered", recovered)
 
     def process_item(self, item: Any) -> Any:
         record = ordered(item)
@@ -61,14 +66,15 @@ class JsonLinesStore:
             files = self.sources[source] = DailyFiles(source_dir(self.archive_dir, source), self.worker, self.fsync)
         written = files.append(crawl_day(record["crawled_at"]), record)
         self.state.record(record["id"], "archived", record["url"], record["content_hash"], file=written)
-        if self.stats is not None:
-            self.stats.inc_value("newsarchive/archived")
-            for field in FIELD_ORDER:
-                if record.get(field) not in (None, "", []):
-                    self.stats.inc_value(f"newsarchive/field/{field}")
+        self.count("archived")
+        self.fields.update(field for field, value in record.items() if value not in (None, "", []))
         return item
 
     def close_spider(self) -> None:
+        for field in FIELD_ORDER:
+            if self.fields[field]:
+                self.count(f"field/{field}", self.fields[field])
+        self.fields.clear()
         for files in self.sources.values():
             files.close()
         self.sources.clear()

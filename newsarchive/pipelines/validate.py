@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
 from newsarchive.processors import chrome_phrase, chrome_share, is_prose
@@ -140,6 +141,7 @@ class ValidatePipeline:
         self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
         self.state = state
         self.stats = stats
+        self.count = Counts(stats)
         self.crawler = crawler
         self.min_body = min_body
         self.title_bounds = title_bounds
@@ -181,10 +183,9 @@ class ValidatePipeline:
         if record.get("id") and record.get("url"):
             self.state.record(str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"),
                               reason=",".join(reasons))
-        if self.stats is not None:
-            self.stats.inc_value("newsarchive/rejected")
-            for reason in reasons:
-                self.stats.inc_value(f"newsarchive/rejected/{reason}")
+        self.count("rejected")
+        for reason in reasons:
+            self.count(f"rejected/{reason}")
 
     def close_spider(self) -> None:
         self.rejects.close()

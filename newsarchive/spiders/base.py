@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 
+from newsarchive.counts import Counts
 from newsarchive.extract import Page, absolute, element_with_text, text_of
 from newsarchive.fallback import read_page
 from newsarchive.items import Article
@@ -342,8 +343,11 @@ class PortalSpider(scrapy.Spider):
         return item
 
     def count(self, key: str, amount: int = 1) -> None:
-        if getattr(self, "crawler", None) is not None:
-            self.crawler.stats.inc_value(f"newsarchive/{key}", amount)
+        counts = self.__dict__.get("_counts")
+        if counts is None:
+            crawler = getattr(self, "crawler", None)
+            counts = self.__dict__["_counts"] = Counts(crawler.stats if crawler is not None else None)
+        counts(key, amount)
 
     # --- reading an article page -----------------------------------------------------------------
 
