@@ -6,6 +6,7 @@ page extraction; the crawl logic here is the same for every portal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import SplitResult, urlsplit
@@ -77,15 +78,39 @@ class PortalSpider(scrapy.Spider):
         self.full = str(full or "").lower() not in ("", "0", "false", "no")
         self.resume_walk = False
         self.retrying: set[str] = set()  # pending articles this run already requested again
-    # --- hooks a portal implements ------------------------------------------------------------
+    # --- URL rules: a portal declares its patterns and writes the canonical forms --------------
+    # Matched against the host name, and against the path (``/`` when empty); http(s) only.
+    host_pattern: ClassVar[re.Pattern[str]]
+    article_pattern: ClassVar[re.Pattern[str]]
+    list_pattern: ClassVar[re.Pattern[str]]
 
     def article_ref(self, url: str) -> ArticleRef | None:
         """The article a URL points to, or None when it is not one of this portal's articles."""
-        raise NotImplementedError
+        found = self._match(url, self.article_pattern)
+        return self.canonical_article(*found) if found else None
 
     def list_url(self, url: str) -> str | None:
         """The canonical form of a list page URL, or None when it is not one."""
+        found = self._match(url, self.list_pattern)
+        return self.canonical_list(*found) if found else None
+
+    def canonical_article(self, host: re.Match[str], path: re.Match[str]) -> ArticleRef:
+        """The article's id and first-page URL from the matched host and path."""
         raise NotImplementedError
+
+    def canonical_list(self, host: re.Match[str], path: re.Match[str]) -> str:
+        """A list page's canonical URL from the matched host and path."""
+        raise NotImplementedError
+
+    def _match(self, url: str, pattern: re.Pattern[str]) -> tuple[re.Match[str], re.Match[str]] | None:
+        parts = split_url(url)
+        if parts is None or parts.scheme not in ("http", "https"):
+            return None
+        host = self.host_pattern.match(parts.hostname or "")
+        path = pattern.match(parts.path or "/")
+        return (host, path) if host and path else None
+
+    # --- hooks a portal may implement -----------------------------------------------------------
 
     def read_list(self, response: TextResponse) -> ListPage:
         """Every article the page links to (canonical, first link per id) and the next list pages."""
@@ -441,6 +466,15 @@ def merge_page(item: dict[str, Any], page: Article) -> None:
 def provenance(response: Response) -> dict[str, Any]:
     """Where a page's bytes are kept: its WARC file, record id and payload digest (when captured)."""
     return {"url": response.url, **response.meta.get(META_WARC_RECORD, {})}
+
+
+def list_page_name(number: str | None) -> str:
+    """The file name of list page ``number`` in a column (both portals' CMSs name them alike).
+
+    >>> list_page_name(None), list_page_name("0"), list_page_name("3")
+    ('', '', 'index_3.html')
+    """
+    return f"index_{number}.html" if number and number != "0" else ""
 
 
 def split_url(url: str) -> SplitResult | None:

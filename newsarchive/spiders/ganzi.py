@@ -18,7 +18,7 @@ from newsarchive.processors import (
     parse_published,
     read_byline,
 )
-from newsarchive.spiders.base import ArticleRef, PortalSpider, split_url
+from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
 
 _TITLE_SUFFIX = re.compile(r"\s*[-_|]\s*康巴传媒网\s*$")
 
@@ -27,9 +27,6 @@ class GanziLoader(ArticleLoader):
     title_in = MapCompose(clean_text, lambda t: _TITLE_SUFFIX.sub("", t))
 
 
-_HOST = re.compile(r"^(?:www\.)?kbcmw\.com$")
-_ARTICLE = re.compile(r"^/html/(?P<dirs>(?:[a-z]{1,12}/){1,4})(?P<id>\d{1,9})\.html$")
-_LIST = re.compile(r"^/html/(?P<dirs>(?:[a-z]{1,12}/){1,4})(?:index(?:_(?P<n>\d{1,5}))?\.html)?$")
 _SENTENCE_END = "。！？!?”」』…"
 # A byline printed at the end of the last paragraph, after the closing sentence and some spaces.
 _TRAILING = re.compile(rf"^(?P<text>.*[{_SENTENCE_END}])\s+(?P<byline>[^{_SENTENCE_END}]{{2,30}})$")
@@ -60,24 +57,15 @@ class GanziSpider(PortalSpider):
 
     # --- URLs ---------------------------------------------------------------------------------
 
-    def article_ref(self, url: str) -> ArticleRef | None:
-        parts = split_url(url)
-        if parts is None:
-            return None
-        m = _ARTICLE.match(parts.path)
-        if parts.scheme not in ("http", "https") or not _HOST.match(parts.hostname or "") or m is None:
-            return None
-        return ArticleRef(m["id"], f"http://www.kbcmw.com/html/{_dirs(m['dirs'])}{m['id']}.html")
+    host_pattern = re.compile(r"^(?:www\.)?kbcmw\.com$")
+    article_pattern = re.compile(r"^/html/(?P<dirs>(?:[a-z]{1,12}/){1,4})(?P<id>\d{1,9})\.html$")
+    list_pattern = re.compile(r"^/html/(?P<dirs>(?:[a-z]{1,12}/){1,4})(?:index(?:_(?P<n>\d{1,5}))?\.html)?$")
 
-    def list_url(self, url: str) -> str | None:
-        parts = split_url(url)
-        if parts is None:
-            return None
-        m = _LIST.match(parts.path)
-        if parts.scheme not in ("http", "https") or not _HOST.match(parts.hostname or "") or m is None:
-            return None
-        page = f"index_{m['n']}.html" if m["n"] and m["n"] != "0" else ""
-        return f"http://www.kbcmw.com/html/{_dirs(m['dirs'])}{page}"
+    def canonical_article(self, host: re.Match[str], path: re.Match[str]) -> ArticleRef:
+        return ArticleRef(path["id"], f"http://www.kbcmw.com/html/{_dirs(path['dirs'])}{path['id']}.html")
+
+    def canonical_list(self, host: re.Match[str], path: re.Match[str]) -> str:
+        return f"http://www.kbcmw.com/html/{_dirs(path['dirs'])}{list_page_name(path['n'])}"
 
     def related_articles(self, response: TextResponse) -> list[str]:
         found: list[str] = []

@@ -22,7 +22,7 @@ from newsarchive.processors import (
     read_editors,
     read_source_label,
 )
-from newsarchive.spiders.base import ArticleRef, PortalSpider, split_url
+from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
 
 _TITLE_SUFFIX = re.compile(r"(?:\s*[-_|]\s*[^-_|]{1,16}){0,2}\s*[-_|]\s*(?:中国吉林网|吉网)\s*$")
 
@@ -40,12 +40,6 @@ class JilinLoader(ArticleLoader):
     title_in = MapCompose(clean_text, strip_title_suffix)
 
 
-_HOST = re.compile(r"^(?:(?P<sub>[a-z0-9-]+)\.)?(?:cnjiwang\.com|chinajilin\.com\.cn)$")
-_ARTICLE = re.compile(
-    r"^/(?P<dirs>(?:[A-Za-z0-9_-]+/){1,3})(?P<ym>(?:19|20)\d\d(?:0[1-9]|1[0-2]))/"
-    r"(?P<docid>\d{4,9})(?:_(?P<page>\d{1,3}))?\.(?P<ext>s?html?)$"
-)
-_LIST = re.compile(r"^/(?P<dirs>(?:[A-Za-z0-9_-]+/){0,3})(?:index(?:_(?P<n>\d{1,4}))?\.s?html?)?$")
 # TRS writes pagers with a script call: createPageHTML(page count, current page, "name", "ext").
 _PAGER = re.compile(
     r"createPageHTML\(\s*(\d{1,5})\s*,\s*(\d{1,5})\s*,\s*[\"']([\w-]{1,40})[\"']\s*,\s*[\"'](\w{1,6})[\"']\s*\)"
@@ -76,27 +70,20 @@ class JilinSpider(PortalSpider):
 
     # --- URLs ---------------------------------------------------------------------------------
 
-    def article_ref(self, url: str) -> ArticleRef | None:
-        parts = split_url(url)
-        if parts is None:
-            return None
-        host = _HOST.match(parts.hostname or "")
-        m = _ARTICLE.match(parts.path)
-        if parts.scheme not in ("http", "https") or host is None or m is None or host["sub"] == "m":
-            return None
-        canonical = f"https://{_host(host['sub'])}/{m['dirs']}{m['ym']}/{m['docid']}.{m['ext']}"
-        return ArticleRef(m["docid"], canonical, int(m["page"] or 0))
+    # Any sub-site of either name but the mobile one (m.), whose pages copy the main site's.
+    host_pattern = re.compile(r"^(?:(?!m\.)(?P<sub>[a-z0-9-]+)\.)?(?:cnjiwang\.com|chinajilin\.com\.cn)$")
+    article_pattern = re.compile(
+        r"^/(?P<dirs>(?:[A-Za-z0-9_-]+/){1,3})(?P<ym>(?:19|20)\d\d(?:0[1-9]|1[0-2]))/"
+        r"(?P<docid>\d{4,9})(?:_(?P<page>\d{1,3}))?\.(?P<ext>s?html?)$"
+    )
+    list_pattern = re.compile(r"^/(?P<dirs>(?:[A-Za-z0-9_-]+/){0,3})(?:index(?:_(?P<n>\d{1,4}))?\.s?html?)?$")
 
-    def list_url(self, url: str) -> str | None:
-        parts = split_url(url)
-        if parts is None:
-            return None
-        host = _HOST.match(parts.hostname or "")
-        m = _LIST.match(parts.path or "/")
-        if parts.scheme not in ("http", "https") or host is None or m is None or host["sub"] == "m":
-            return None
-        page = f"index_{m['n']}.html" if m["n"] and m["n"] != "0" else ""
-        return f"https://{_host(host['sub'])}/{m['dirs']}{page}"
+    def canonical_article(self, host: re.Match[str], path: re.Match[str]) -> ArticleRef:
+        url = f"https://{_host(host['sub'])}/{path['dirs']}{path['ym']}/{path['docid']}.{path['ext']}"
+        return ArticleRef(path["docid"], url, int(path["page"] or 0))
+
+    def canonical_list(self, host: re.Match[str], path: re.Match[str]) -> str:
+        return f"https://{_host(host['sub'])}/{path['dirs']}{list_page_name(path['n'])}"
 
     def next_links(self, response: TextResponse) -> list[str]:
         # TRS writes the pager with a script; there may be no <a> for the next page at all.
