@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
@@ -28,6 +29,8 @@ from newsarchive.processors import (
     content_hash,
     detect_script,
     is_site_chrome,
+    normalize_space,
+    parse_published,
     read_breadcrumbs,
     to_simplified,
     unique,
@@ -46,6 +49,24 @@ class ArticleRef(NamedTuple):
     article_id: str
     url: str
     page: int = 0
+
+
+@dataclass
+class BodyParts:
+    """What a portal's reading of the body blocks sorts them into, loaded into the record at once."""
+
+    body: list[str] = field(default_factory=list)
+    subtitles: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+
+    def load(self, loader: ArticleLoader) -> None:
+        loader.add_value("subtitle", self.subtitles)
+        loader.add_value("authors", self.authors)
+        loader.add_value("editors", self.editors)
+        loader.add_value("body", self.body)
+        loader.add_value("images", self.images)
 
 
 class ListPage(NamedTuple):
@@ -428,6 +449,19 @@ class PortalSpider(scrapy.Spider):
     def find_body(self, page: Page) -> HtmlElement | None:
         """The body container from ``body_selectors``; None sends the page to the generic reader."""
         return page.first(self.body_selectors)
+
+    @staticmethod
+    def date_after(element: HtmlElement | None, lines: int) -> tuple[str, Published] | None:
+        """The first of the ``lines`` text lines after ``element`` (the headline) that prints a
+        date, with the date read from it."""
+        if element is None:
+            return None
+        for text in element.xpath("following::text()[normalize-space()][position() <= $n]", n=lines):
+            line = normalize_space(str(text))
+            published = parse_published(line)
+            if published:
+                return line, published
+        return None
 
     @staticmethod
     def add_published(loader: ArticleLoader, published: Published | None) -> None:

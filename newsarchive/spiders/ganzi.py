@@ -18,7 +18,7 @@ from newsarchive.processors import (
     parse_published,
     read_byline,
 )
-from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
+from newsarchive.spiders.base import ArticleRef, BodyParts, PortalSpider, list_page_name
 
 _TITLE_SUFFIX = re.compile(r"\s*[-_|]\s*康巴传媒网\s*$")
 
@@ -86,16 +86,13 @@ class GanziSpider(PortalSpider):
 
         # The source-and-date line: "甘孜日报    2020年02月02日"; the outlet is what precedes the date.
         date_el = page.first(self.date_selectors)
-        lines = [text_of(date_el)] if date_el is not None else []
-        if title_el is not None:
-            lines += [str(t) for t in title_el.xpath("following::text()[normalize-space()][position() <= 6]")]
-        for line in lines:
-            line = normalize_space(line)
-            published = parse_published(line)
-            if published:
-                self.add_published(loader, published)
-                loader.add_value("origin", line[: line.find(published.raw)])
-                break
+        line = normalize_space(text_of(date_el)) if date_el is not None else ""
+        published = parse_published(line)
+        found = (line, published) if published else self.date_after(title_el, 6)
+        if found:
+            line, published = found
+            self.add_published(loader, published)
+            loader.add_value("origin", line[: line.find(published.raw)])
 
         body = self.find_body(page)
         if body is not None:
@@ -103,10 +100,9 @@ class GanziSpider(PortalSpider):
         return loader.load_item()
 
     def _read_body(self, parts: list[Block], loader: ArticleLoader) -> None:
-        body: list[str] = []  # empty while in the head: subtitles, pictures, captions, top bylines
-        subtitles: list[str] = []
-        authors: list[str] = []
-        images: list[dict[str, str | None]] = []
+        read = BodyParts()
+        # body is empty while in the head: subtitles, pictures, captions, top bylines
+        body, subtitles, authors, images = read.body, read.subtitles, read.authors, read.images
         uncaptioned: list[dict[str, str | None]] = []
         for i, block in enumerate(parts):
             if block.image is not None:
@@ -137,10 +133,7 @@ class GanziSpider(PortalSpider):
                     authors += tail.names
                     text = trailing["text"]
             body.append(text)
-        loader.add_value("subtitle", subtitles)
-        loader.add_value("authors", authors)
-        loader.add_value("body", body)
-        loader.add_value("images", images)
+        read.load(loader)
 
     @staticmethod
     def _bare_byline_here(text: str, parts: list[Block], i: int) -> bool:

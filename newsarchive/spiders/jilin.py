@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 
 from itemloaders.processors import MapCompose
-from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
 from newsarchive.extract import Block, Page, absolute, blocks, element_with_text, text_of
@@ -22,7 +21,7 @@ from newsarchive.processors import (
     read_editors,
     read_source_label,
 )
-from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
+from newsarchive.spiders.base import ArticleRef, BodyParts, PortalSpider, list_page_name
 
 _TITLE_SUFFIX = re.compile(r"(?:\s*[-_|]\s*[^-_|]{1,16}){0,2}\s*[-_|]\s*(?:中国吉林网|吉网)\s*$")
 
@@ -112,7 +111,8 @@ class JilinSpider(PortalSpider):
         if info is None:
             info = element_with_text(page.root, "来源")
         info_text = normalize_space(text_of(info)) if info is not None else ""
-        self.add_published(loader, parse_published(info_text) or self._date_near(title_el))
+        near = self.date_after(title_el, 12)
+        self.add_published(loader, parse_published(info_text) or (near[1] if near else None))
         loader.add_value("origin", read_source_label(info_text))
 
         self.read_crumbs(page, loader)
@@ -124,10 +124,8 @@ class JilinSpider(PortalSpider):
 
     def _read_body(self, parts: Iterable[Block], loader: ArticleLoader) -> None:
         expect_caption = False
-        body: list[str] = []
-        authors: list[str] = []
-        editors: list[str] = []
-        images: list[dict[str, str | None]] = []
+        read = BodyParts()
+        body, authors, editors, images = read.body, read.authors, read.editors, read.images
         for block in parts:
             if block.image is not None:
                 images.append({"url": block.image, "caption": None})
@@ -156,26 +154,13 @@ class JilinSpider(PortalSpider):
                     if not loader.get_collected_values("origin"):
                         loader.add_value("origin", dateline.origin)
             body.append(text)
-        loader.add_value("body", body)
-        loader.add_value("authors", authors)
-        loader.add_value("editors", editors)
-        loader.add_value("images", images)
+        read.load(loader)
 
     @staticmethod
     def _is_caption(block: Block) -> bool:
         text = block.text
         bracketed = text[:1] in "(（" and text[-1:] in ")）"
         return len(text) <= 120 and (block.centred or bracketed)
-
-    @staticmethod
-    def _date_near(title_el: HtmlElement | None):  # type: ignore[no-untyped-def]
-        if title_el is None:
-            return None
-        for text in title_el.xpath("following::text()[normalize-space()][position() <= 12]"):
-            found = parse_published(str(text))
-            if found:
-                return found
-        return None
 
     def _editors(self, page: Page, response: TextResponse, title: str) -> list[str]:
         editor_line = page.first(self.editor_selectors)
