@@ -42,7 +42,7 @@ def main() -> None:
                 for name, tree in trees.items():
                     # Run from the tree: its scrapy.cfg and its newsarchive package come first on the path.
                     run = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s",
-                                       f"ARCHIVE_DIR={work}/archive-{len(times.get(name, []))}-{tree.name}", *FAST),
+                                       f"ARCHIVE_DIR={work}/archive-{n}-{tree.name}", *FAST),
                                 cwd=tree, env=env)
                     assert run.returncode == 0, run.stderr[-3000:]
                     times.setdefault(name, []).append(run.seconds)
