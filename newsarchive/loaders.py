@@ -8,7 +8,7 @@ from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 from newsarchive.items import Article
-from newsarchive.processors import clean_origin, clean_text, unique
+from newsarchive.processors import clean_origin, clean_text, strip_site_suffix, unique
 
 
 def _image(value: dict[str, Any]) -> dict[str, Any] | None:
@@ -18,6 +18,12 @@ def _image(value: dict[str, Any]) -> dict[str, Any] | None:
         return None
     caption = clean_text(value.get("caption") or "")
     return {"url": url, "caption": caption or None}
+
+
+def _without_site_name(title: str, loader_context: dict[str, Any]) -> str:
+    """The headline without the site's name the page may print after it (the portal's names are
+    in the loader's context, ``site_names``)."""
+    return strip_site_suffix(title, tuple(loader_context.get("site_names", ())))
 
 
 def _join_lines(values: list[str]) -> str | None:
@@ -50,6 +56,7 @@ class ArticleLoader(ItemLoader):
     default_input_processor = MapCompose(clean_text)
     default_output_processor = TakeFirst()
 
+    title_in = MapCompose(clean_text, _without_site_name)
     origin_in = MapCompose(clean_origin)
     subtitle_in = Identity()
     subtitle_out = Compose(unique, _join_lines)

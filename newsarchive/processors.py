@@ -151,6 +151,24 @@ def parse_iso(value: str) -> datetime:
 # --- outlets, bylines and datelines ------------------------------------------------------------
 
 _BOOK_MARKS = re.compile(r"[《》〈〉]")
+@lru_cache(maxsize=16)
+def _site_suffix(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?:\s*[-_|]\s*[^-_|]{{1,16}}){{0,2}}\s*[-_|]\s*(?:{alternatives})\s*$")
+
+
+def strip_site_suffix(title: str, names: tuple[str, ...]) -> str:
+    """``标题-栏目-站名`` -> ``标题``: the site's name at the end of a headline, with up to two
+    column names before it.
+
+    >>> strip_site_suffix("吉林喜事连连 央媒纷纷“打卡”报道-吉网原创-中国吉林网", ("中国吉林网", "吉网"))
+    '吉林喜事连连 央媒纷纷“打卡”报道'
+    >>> strip_site_suffix("甘孜州召开会议_康巴传媒网", ("康巴传媒网",)), strip_site_suffix("康巴传媒网", ())
+    ('甘孜州召开会议', '康巴传媒网')
+    """
+    return _site_suffix(names).sub("", title) if names else title
+
+
 _SOURCE_LABEL = re.compile(r"^\s*(?:(?:来源|來源|稿源|出处)\s*[:：]?\s*)+")
 
 

@@ -1,40 +1,31 @@
 """What every portal spider does: walk list pages, fetch articles, merge pages, finish records.
 
-A portal module subclasses :class:`PortalSpider` and declares its URL rules, list reading and
-page extraction; the crawl logic here is the same for every portal.
+A portal module subclasses :class:`PortalSpider`, declares its URL rules here and its selectors
+and reading predicates (:mod:`newsarchive.spiders.reading`); the crawl is the same for every portal.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 import scrapy
-from lxml.html import HtmlElement
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 
 from newsarchive.counts import Counts
-from newsarchive.extract import Page, absolute, element_with_text, text_of
-from newsarchive.fallback import read_page
+from newsarchive.extract import absolute
 from newsarchive.items import Article
 from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
-from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
-    Published,
-    clean_text,
     content_hash,
     detect_script,
-    is_site_chrome,
-    normalize_space,
-    parse_published,
-    read_breadcrumbs,
     to_simplified,
     unique,
 )
+from newsarchive.spiders.reading import PortalReader
 from newsarchive.state import State, open_state
 
 _TEXT_TYPES = (b"application/xhtml+xml", b"application/xml")
@@ -51,24 +42,6 @@ class ArticleRef(NamedTuple):
     page: int = 0
 
 
-@dataclass
-class BodyParts:
-    """What a portal's reading of the body blocks sorts them into, loaded into the record at once."""
-
-    body: list[str] = field(default_factory=list)
-    subtitles: list[str] = field(default_factory=list)
-    authors: list[str] = field(default_factory=list)
-    editors: list[str] = field(default_factory=list)
-    images: list[dict[str, str | None]] = field(default_factory=list)
-
-    def load(self, loader: ArticleLoader) -> None:
-        loader.add_value("subtitle", self.subtitles)
-        loader.add_value("authors", self.authors)
-        loader.add_value("editors", self.editors)
-        loader.add_value("body", self.body)
-        loader.add_value("images", self.images)
-
-
 class ListPage(NamedTuple):
     """What a list page links to: article first pages and further list pages, canonical."""
 
@@ -76,17 +49,11 @@ class ListPage(NamedTuple):
     next_pages: list[str]
 
 
-class PortalSpider(scrapy.Spider):
-    """Base of the portal spiders. Subclasses fill in the class data and the four hooks."""
+class PortalSpider(PortalReader, scrapy.Spider):
+    """Base of the portal spiders: the crawl. A portal declares its URL rules here, and its
+    selectors and reading predicates on :class:`~newsarchive.spiders.reading.PortalReader`."""
 
-    site: ClassVar[str]  # the portal's own name, as records carry it
-    site_names: ClassVar[tuple[str, ...]] = ()  # further names the site prints in <title> (吉网)
     default_start_urls: ClassVar[tuple[str, ...]]
-    loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
-    # Selectors for the parts every article page has (the form is newsarchive.extract.Page's).
-    title_selectors: ClassVar[tuple[str, ...]] = ("//h1",)
-    crumb_selectors: ClassVar[tuple[str, ...]] = ()
-    body_selectors: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None,
                  **kwargs: Any) -> None:
@@ -148,10 +115,6 @@ class PortalSpider(scrapy.Spider):
         """Where a list page continues: by default its 下一页 link."""
         return [absolute(response.url, href)
                 for href in response.xpath("//a[normalize-space(.)='下一页']/@href").getall()]
-
-    def extract(self, response: TextResponse) -> Article:
-        """One page of an article, as a partial record (no id, url, hash or crawl time yet)."""
-        raise NotImplementedError
 
     def more_pages(self, response: TextResponse) -> list[str]:
         """URLs of an article's further pages, read from its first page (most articles: none)."""
@@ -394,94 +357,6 @@ class PortalSpider(scrapy.Spider):
             crawler = getattr(self, "crawler", None)
             counts = self.__dict__["_counts"] = Counts(crawler.stats if crawler is not None else None)
         counts(key, amount)
-
-    # --- reading an article page -----------------------------------------------------------------
-
-    def read_article_page(self, response: TextResponse) -> Article:
-        """One page of an article, through the portal's selectors, or through the generic reader
-        when they find no body or a suspicious one (a template no selector knows)."""
-        item = self.extract(response)
-        if portal_reading_holds(item):
-            item["extraction"] = "portal"
-            return item
-        generic = self.read_generic(response)
-        generic["extraction"] = "fallback"
-        return generic
-
-    def read_generic(self, response: TextResponse) -> Article:
-        """The page read by :func:`newsarchive.fallback.read_page`, cleaned by the portal's loader."""
-        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names))
-        loader = self.loader(response)
-        loader.add_value("title", reading.title)
-        loader.add_value("subtitle", reading.subtitle)
-        self.add_published(loader, reading.published)
-        loader.add_value("origin", reading.origin)
-        loader.add_value("authors", reading.authors)
-        loader.add_value("editors", reading.editors)
-        loader.add_value("breadcrumbs", reading.breadcrumbs)
-        loader.add_value("section", reading.breadcrumbs[-1] if len(reading.breadcrumbs) > 1 else None)
-        loader.add_value("body", reading.body)
-        loader.add_value("images", reading.images)
-        return loader.load_item()
-
-    # --- reading parts every portal's article page has -------------------------------------------
-
-    def read_title(self, page: Page, response: TextResponse, loader: ArticleLoader) -> HtmlElement | None:
-        """The headline from ``title_selectors``, else the page's ``<title>`` (the loader strips the
-        site suffix); returns the headline element, the anchor for text markers near it."""
-        title_el = page.first(self.title_selectors)
-        title = text_of(title_el) if title_el is not None else ""
-        if not clean_text(title):
-            title = " ".join(response.xpath("//title//text()").getall())
-        loader.add_value("title", title)
-        return title_el
-
-    def read_crumbs(self, page: Page, loader: ArticleLoader) -> None:
-        """Breadcrumbs from ``crumb_selectors``, else the element holding the 位置 label; the last
-        crumb is the section."""
-        crumbs_el = page.first(self.crumb_selectors)
-        if crumbs_el is None:
-            crumbs_el = element_with_text(page.root, "位置")
-        crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
-        loader.add_value("breadcrumbs", crumbs)
-        loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
-
-    def find_body(self, page: Page) -> HtmlElement | None:
-        """The body container from ``body_selectors``; None sends the page to the generic reader."""
-        return page.first(self.body_selectors)
-
-    @staticmethod
-    def date_after(element: HtmlElement | None, lines: int) -> tuple[str, Published] | None:
-        """The first of the ``lines`` text lines after ``element`` (the headline) that prints a
-        date, with the date read from it."""
-        if element is None:
-            return None
-        for text in element.xpath("following::text()[normalize-space()][position() <= $n]", n=lines):
-            line = normalize_space(str(text))
-            published = parse_published(line)
-            if published:
-                return line, published
-        return None
-
-    @staticmethod
-    def add_published(loader: ArticleLoader, published: Published | None) -> None:
-        if published is not None:
-            loader.add_value("published_date", published.date)
-            loader.add_value("published_at", published.at)
-            loader.add_value("published_raw", published.raw)
-
-    def loader(self, response: TextResponse) -> ArticleLoader:
-        # The response's own selector: the page is parsed once, not again for the loader.
-        return self.loader_class(selector=response.selector, response=response)
-
-
-def portal_reading_holds(item: Article) -> bool:
-    """Whether the portal's selectors read the page: a title, a date and a body, none of whose lines
-    is the site's frame (a selector that matched a wrapper of the whole page reads the footer too)."""
-    body = item.get("body") or ""
-    if not (body and item.get("title") and item.get("published_date")):
-        return False
-    return not any(is_site_chrome(line) for line in body.split("\n"))
 
 
 def merge_page(item: dict[str, Any], page: Article) -> None:

@@ -4,32 +4,19 @@ from __future__ import annotations
 
 import re
 
-from itemloaders.processors import MapCompose
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, absolute, blocks, text_of
-from newsarchive.items import Article
+from newsarchive.extract import Block, absolute
 from newsarchive.loaders import ArticleLoader
-from newsarchive.processors import (
-    BYLINE_MARKS,
-    clean_text,
-    is_chrome_line,
-    normalize_space,
-    parse_published,
-    read_byline,
-)
-from newsarchive.spiders.base import ArticleRef, BodyParts, PortalSpider, list_page_name
-
-_TITLE_SUFFIX = re.compile(r"\s*[-_|]\s*康巴传媒网\s*$")
-
-
-class GanziLoader(ArticleLoader):
-    title_in = MapCompose(clean_text, lambda t: _TITLE_SUFFIX.sub("", t))
-
+from newsarchive.processors import BYLINE_MARKS, is_chrome_line, read_byline
+from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
+from newsarchive.spiders.reading import BodyParts
 
 _SENTENCE_END = "。！？!?”」』…"
 # A byline printed at the end of the last paragraph, after the closing sentence and some spaces.
 _TRAILING = re.compile(rf"^(?P<text>.*[{_SENTENCE_END}])\s+(?P<byline>[^{_SENTENCE_END}]{{2,30}})$")
+
+
 def _dirs(path: str) -> str:
     """Column directories with a doubled column collapsed: ``xw/dzyw/dzyw/`` -> ``xw/dzyw/``."""
     parts = [p for p in path.split("/") if p]
@@ -41,7 +28,6 @@ class GanziSpider(PortalSpider):
     name = "ganzi"
     site = "康巴传媒网"
     allowed_domains = ("www.kbcmw.com",)  # type: ignore[assignment]
-    loader_class = GanziLoader
     default_start_urls = (
         "http://www.kbcmw.com/html/xw/dzyw/",  # 党政要闻
         "http://www.kbcmw.com/html/xw/jjgz/",  # 聚焦甘孜
@@ -76,76 +62,35 @@ class GanziSpider(PortalSpider):
             found += node.xpath(".//a/@href | following-sibling::a[1]/@href")
         return [absolute(response.url, str(h)) for h in found]
 
-    # --- article pages ------------------------------------------------------------------------
+    # --- article pages: only the byline rules differ from the template -------------------------
 
-    def extract(self, response: TextResponse) -> Article:
-        page = Page(response.selector.root)
-        loader = self.loader(response)
-        title_el = self.read_title(page, response, loader)
-        self.read_crumbs(page, loader)
+    def byline(self, text: str, parts: list[Block], i: int) -> list[str] | None:
+        # Without a mark or role word, a line is a byline only where one ends a report, and only
+        # when it names people: a sub-head (产业兴旺) before 本网讯 is no byline.
+        found = read_byline(text)
+        if found is None or not found.plausible or (found.bare and not _bare_byline_here(text, parts, i)):
+            return None
+        return found.names
 
-        # The source-and-date line: "甘孜日报    2020年02月02日"; the outlet is what precedes the date.
-        date_el = page.first(self.date_selectors)
-        line = normalize_space(text_of(date_el)) if date_el is not None else ""
-        published = parse_published(line)
-        found = (line, published) if published else self.date_after(title_el, 6)
-        if found:
-            line, published = found
-            self.add_published(loader, published)
-            loader.add_value("origin", line[: line.find(published.raw)])
+    def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
+        trailing = _TRAILING.match(text)  # the closing sentence, then a byline after some spaces
+        tail = read_byline(trailing["byline"]) if trailing else None
+        if trailing and tail is not None and tail.plausible:
+            read.authors += tail.names
+            return trailing["text"]
+        return text
 
-        body = self.find_body(page)
-        if body is not None:
-            self._read_body(list(blocks(body, response.url)), loader)
-        return loader.load_item()
 
-    def _read_body(self, parts: list[Block], loader: ArticleLoader) -> None:
-        read = BodyParts()
-        # body is empty while in the head: subtitles, pictures, captions, top bylines
-        body, subtitles, authors, images = read.body, read.subtitles, read.authors, read.images
-        uncaptioned: list[dict[str, str | None]] = []
-        for i, block in enumerate(parts):
-            if block.image is not None:
-                images.append({"url": block.image, "caption": None})
-                uncaptioned.append(images[-1])
-                continue
-            text = block.text
-            if uncaptioned and block.centred and len(text) <= 120:
-                uncaptioned.pop(0)["caption"] = text
-                continue
-            uncaptioned.clear()
-            if is_chrome_line(text):
-                continue
-            if not body and (text.startswith("——") or text.endswith("——")
-                             or (block.centred and block.strong and not images)):
-                subtitles.append(text)
-                continue
-            byline = read_byline(text)
-            # Without a mark or role word, a line is a byline only where one ends a report, and only
-            # when it names people: a sub-head (产业兴旺) before 本网讯 is no byline.
-            if byline is not None and byline.plausible and (not byline.bare or self._bare_byline_here(text, parts, i)):
-                authors += byline.names
-                continue
-            trailing = _TRAILING.match(text)
-            if trailing:
-                tail = read_byline(trailing["byline"])
-                if tail is not None and tail.plausible:
-                    authors += tail.names
-                    text = trailing["text"]
-            body.append(text)
-        read.load(loader)
+def _bare_byline_here(text: str, parts: list[Block], i: int) -> bool:
+    """Bare names are a byline at the end of the article or of a round-up county section.
 
-    @staticmethod
-    def _bare_byline_here(text: str, parts: list[Block], i: int) -> bool:
-        """Bare names are a byline at the end of the article or of a round-up county section.
-
-        They must follow body text and be followed by nothing, by a sub-head (a short line with no
-        closing punctuation, like 道孚县) or by the next report's 本网讯.
-        """
-        if i == 0 or text[0] in BYLINE_MARKS:
-            return False
-        following = next((p for p in parts[i + 1:] if not p.image and not is_chrome_line(p.text)), None)
-        if following is None:
-            return True
-        nxt = following.text
-        return nxt.startswith("本网讯") or (len(nxt) <= 15 and nxt[-1] not in _SENTENCE_END + "。,，:：")
+    They must follow body text and be followed by nothing, by a sub-head (a short line with no
+    closing punctuation, like 道孚县) or by the next report's 本网讯.
+    """
+    if i == 0 or text[0] in BYLINE_MARKS:
+        return False
+    following = next((p for p in parts[i + 1:] if not p.image and not is_chrome_line(p.text)), None)
+    if following is None:
+        return True
+    nxt = following.text
+    return nxt.startswith("本网讯") or (len(nxt) <= 15 and nxt[-1] not in _SENTENCE_END + "。,，:：")

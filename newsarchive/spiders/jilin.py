@@ -3,41 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
-from itemloaders.processors import MapCompose
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, absolute, blocks, element_with_text, text_of
-from newsarchive.items import Article
+from newsarchive.extract import Block, Page, absolute, text_of
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
-    clean_text,
-    is_chrome_line,
     normalize_space,
-    parse_published,
     read_byline,
     read_dateline,
     read_editors,
-    read_source_label,
 )
-from newsarchive.spiders.base import ArticleRef, BodyParts, PortalSpider, list_page_name
-
-_TITLE_SUFFIX = re.compile(r"(?:\s*[-_|]\s*[^-_|]{1,16}){0,2}\s*[-_|]\s*(?:中国吉林网|吉网)\s*$")
-
-
-def strip_title_suffix(title: str) -> str:
-    """``标题-栏目-中国吉林网`` -> ``标题``.
-
-    >>> strip_title_suffix("吉林喜事连连 央媒纷纷“打卡”报道-吉网原创-中国吉林网")
-    '吉林喜事连连 央媒纷纷“打卡”报道'
-    """
-    return _TITLE_SUFFIX.sub("", title)
-
-
-class JilinLoader(ArticleLoader):
-    title_in = MapCompose(clean_text, strip_title_suffix)
-
+from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
+from newsarchive.spiders.reading import BodyParts
 
 # TRS writes pagers with a script call: createPageHTML(page count, current page, "name", "ext").
 _PAGER = re.compile(
@@ -52,7 +30,6 @@ class JilinSpider(PortalSpider):
     site = "中国吉林网"
     site_names = ("吉网",)
     allowed_domains = ("cnjiwang.com", "chinajilin.com.cn")  # type: ignore[assignment]
-    loader_class = JilinLoader
     default_start_urls = (
         "https://news.cnjiwang.com/jwyc/",  # 吉网原创
         "https://news.cnjiwang.com/jlxwdt/sn/",  # 省内新闻
@@ -62,7 +39,9 @@ class JilinSpider(PortalSpider):
     # One XPath per template generation, newest layouts first; text markers back them up.
     # One selector per template generation, newest first; text markers back them up.
     title_selectors = ("div.art_title", "div.art_box/h1", "//h1/span", ".sp_zwtt", "//h1")
-    info_selectors = (".art_data", ".art_info", ".zxdata", ".sp_zwdate")
+    date_selectors = (".art_data", ".art_info", ".zxdata", ".sp_zwdate")
+    date_label = "来源"
+    date_lines = 12
     crumb_selectors = (".crumbs", ".weizhi", ".path", ".sp_dqwz")
     body_selectors = (".TRS_Editor", "div.art_txt", "div.art_con", "div.content", "div.sp_zwleft")
     editor_selectors = (".art_editor", ".bianji")
@@ -100,67 +79,28 @@ class JilinSpider(PortalSpider):
                 return [absolute(response.url, f"{name}_{i}.{ext}") for i in range(1, min(int(count), 100))]
         return []
 
-    # --- article pages ------------------------------------------------------------------------
+    # --- article pages ---------------------------------------------------------------------------
 
-    def extract(self, response: TextResponse) -> Article:
-        page = Page(response.selector.root)
-        loader = self.loader(response)
-        title_el = self.read_title(page, response, loader)
+    def is_caption(self, block: Block) -> bool:
+        bracketed = block.text[:1] in "(（" and block.text[-1:] in ")）"
+        return len(block.text) <= 120 and (block.centred or bracketed)
 
-        info = page.first(self.info_selectors)
-        if info is None:
-            info = element_with_text(page.root, "来源")
-        info_text = normalize_space(text_of(info)) if info is not None else ""
-        near = self.date_after(title_el, 12)
-        self.add_published(loader, parse_published(info_text) or (near[1] if near else None))
-        loader.add_value("origin", read_source_label(info_text))
+    def skip_line(self, text: str) -> bool:
+        return super().skip_line(text) or "createPageHTML" in text
 
-        self.read_crumbs(page, loader)
-        body = self.find_body(page)
-        if body is not None:
-            self._read_body(blocks(body, response.url), loader)
+    def is_subtitle(self, block: Block, read: BodyParts) -> bool:
+        return False  # Jilin prints its subtitles above the headline, outside the body
+
+    def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
+        dateline = read_dateline(text) if not read.body else None  # 吉林日报2月6日讯 (记者 …)
+        if dateline is not None:
+            read.authors += dateline.authors
+            if not loader.get_collected_values("origin"):
+                loader.add_value("origin", dateline.origin)
+        return text
+
+    def read_more(self, page: Page, response: TextResponse, loader: ArticleLoader) -> None:
         loader.add_value("editors", self._editors(page, response, loader.get_output_value("title") or ""))
-        return loader.load_item()
-
-    def _read_body(self, parts: Iterable[Block], loader: ArticleLoader) -> None:
-        expect_caption = False
-        read = BodyParts()
-        body, authors, editors, images = read.body, read.authors, read.editors, read.images
-        for block in parts:
-            if block.image is not None:
-                images.append({"url": block.image, "caption": None})
-                expect_caption = True
-                continue
-            text = block.text
-            if expect_caption and self._is_caption(block):
-                images[-1]["caption"] = text
-                expect_caption = False
-                continue
-            expect_caption = False
-            if is_chrome_line(text) or "createPageHTML" in text:
-                continue
-            named = read_editors(text) if len(text) <= 40 else []
-            if named:
-                editors += named
-                continue
-            byline = read_byline(text)
-            if byline is not None and byline.marked:
-                authors += byline.names
-                continue
-            if not body:
-                dateline = read_dateline(text)
-                if dateline is not None:
-                    authors += dateline.authors
-                    if not loader.get_collected_values("origin"):
-                        loader.add_value("origin", dateline.origin)
-            body.append(text)
-        read.load(loader)
-
-    @staticmethod
-    def _is_caption(block: Block) -> bool:
-        text = block.text
-        bracketed = text[:1] in "(（" and text[-1:] in ")）"
-        return len(text) <= 120 and (block.centred or bracketed)
 
     def _editors(self, page: Page, response: TextResponse, title: str) -> list[str]:
         editor_line = page.first(self.editor_selectors)

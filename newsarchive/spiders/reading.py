@@ -1,0 +1,243 @@
+"""Reading an article page through a portal's selectors: the template every portal fills in.
+
+A portal states its selectors as class data and overrides a predicate only where its pages
+differ from what most Chinese news pages print. Pages its selectors cannot read go to the generic
+reader (:mod:`newsarchive.fallback`) by themselves. Everything here is a pure function of the
+response: no network, clock or settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from lxml.html import HtmlElement
+from scrapy.http import TextResponse
+
+from newsarchive.extract import Block, Page, blocks, element_with_text, text_of
+from newsarchive.fallback import read_page
+from newsarchive.items import Article
+from newsarchive.loaders import ArticleLoader
+from newsarchive.processors import (
+    Published,
+    clean_text,
+    is_chrome_line,
+    is_site_chrome,
+    normalize_space,
+    parse_published,
+    read_breadcrumbs,
+    read_byline,
+    read_editors,
+    read_source_label,
+)
+
+
+@dataclass
+class BodyParts:
+    """What reading the body's blocks sorts them into, loaded into the record at once."""
+
+    body: list[str] = field(default_factory=list)
+    subtitles: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    images: list[dict[str, str | None]] = field(default_factory=list)
+
+    def load(self, loader: ArticleLoader) -> None:
+        for name, values in (("subtitle", self.subtitles), ("authors", self.authors), ("editors", self.editors),
+                             ("body", self.body), ("images", self.images)):
+            loader.add_value(name, values)
+
+
+class PortalReader:
+    """The article-page half of a portal spider: selectors, the reading template, its predicates."""
+
+    site: ClassVar[str]  # the portal's own name, as records carry it
+    site_names: ClassVar[tuple[str, ...]] = ()  # further names the site prints in <title> (吉网)
+    loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
+    # Selectors (the form is newsarchive.extract.Page's), each tried in order.
+    title_selectors: ClassVar[tuple[str, ...]] = ("//h1",)
+    date_selectors: ClassVar[tuple[str, ...]] = ()  # the line printing the date (and 来源)
+    crumb_selectors: ClassVar[tuple[str, ...]] = ()
+    body_selectors: ClassVar[tuple[str, ...]] = ()
+    date_label: ClassVar[str | None] = None  # a label marking the date line where no selector finds it
+    date_lines: ClassVar[int] = 6  # text lines after the headline searched for a date otherwise
+
+    def read_article_page(self, response: TextResponse) -> Article:
+        """One page of an article, through the portal's selectors, or through the generic reader
+        when they find no body or a suspicious one (a template no selector knows)."""
+        item = self.extract(response)
+        if portal_reading_holds(item):
+            item["extraction"] = "portal"
+            return item
+        generic = self.read_generic(response)
+        generic["extraction"] = "fallback"
+        return generic
+
+    def extract(self, response: TextResponse) -> Article:
+        """One page of an article, as a partial record (no id, url, hash or crawl time yet)."""
+        page = Page(response.selector.root)
+        loader = self.loader(response)
+        headline = self.read_title(page, response, loader)
+        self.read_crumbs(page, loader)
+        self.read_date_line(page, headline, loader)
+        body = self.find_body(page)
+        if body is not None:
+            self.read_body(list(blocks(body, response.url)), loader).load(loader)
+        self.read_more(page, response, loader)
+        return loader.load_item()
+
+    def read_generic(self, response: TextResponse) -> Article:
+        """The page read by :func:`newsarchive.fallback.read_page`, cleaned by the portal's loader."""
+        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names))
+        loader = self.loader(response)
+        loader.add_value("title", reading.title)
+        loader.add_value("subtitle", reading.subtitle)
+        self.add_published(loader, reading.published)
+        loader.add_value("origin", reading.origin)
+        loader.add_value("authors", reading.authors)
+        loader.add_value("editors", reading.editors)
+        loader.add_value("breadcrumbs", reading.breadcrumbs)
+        loader.add_value("section", reading.breadcrumbs[-1] if len(reading.breadcrumbs) > 1 else None)
+        loader.add_value("body", reading.body)
+        loader.add_value("images", reading.images)
+        return loader.load_item()
+
+    # --- the parts of the template --------------------------------------------------------------
+
+    def read_title(self, page: Page, response: TextResponse, loader: ArticleLoader) -> HtmlElement | None:
+        """The headline from ``title_selectors``, else the page's ``<title>`` (the loader strips the
+        site suffix); returns the headline element, the anchor for text markers near it."""
+        title_el = page.first(self.title_selectors)
+        title = text_of(title_el) if title_el is not None else ""
+        if not clean_text(title):
+            title = " ".join(response.xpath("//title//text()").getall())
+        loader.add_value("title", title)
+        return title_el
+
+    def read_crumbs(self, page: Page, loader: ArticleLoader) -> None:
+        """Breadcrumbs from ``crumb_selectors``, else the element holding the 位置 label; the last
+        crumb is the section."""
+        crumbs_el = page.first(self.crumb_selectors)
+        if crumbs_el is None:
+            crumbs_el = element_with_text(page.root, "位置")
+        crumbs = read_breadcrumbs(text_of(crumbs_el)) if crumbs_el is not None else []
+        loader.add_value("breadcrumbs", crumbs)
+        loader.add_value("section", crumbs[-1] if len(crumbs) > 1 else None)
+
+    def read_date_line(self, page: Page, headline: HtmlElement | None, loader: ArticleLoader) -> None:
+        """The date (and time) from the date line (``date_selectors``, else the element holding
+        ``date_label``), else from the first dated line after the headline; the outlet is the one
+        named after 来源 on that line, else what precedes the date (甘孜日报    2020年02月02日)."""
+        element = page.first(self.date_selectors)
+        if element is None and self.date_label:
+            element = element_with_text(page.root, self.date_label)
+        line = normalize_space(text_of(element)) if element is not None else ""
+        published = parse_published(line)
+        if published is None:
+            near = self.date_after(headline, self.date_lines)
+            if near is not None:
+                line, published = near
+        self.add_published(loader, published)
+        origin = read_source_label(line)
+        if origin is None and published is not None:
+            origin = line[: line.find(published.raw)]
+        loader.add_value("origin", origin)
+
+    def find_body(self, page: Page) -> HtmlElement | None:
+        """The body container from ``body_selectors``; None sends the page to the generic reader."""
+        return page.first(self.body_selectors)
+
+    def read_body(self, parts: list[Block], loader: ArticleLoader) -> BodyParts:
+        """Sort the body's blocks: pictures and their captions, lines to skip, subtitles at the
+        head, editor lines, bylines, and the text itself (each through a predicate below)."""
+        read = BodyParts()
+        uncaptioned: list[dict[str, str | None]] = []  # pictures in a row wait for their captions in order
+        for i, block in enumerate(parts):
+            if block.image is not None:
+                read.images.append({"url": block.image, "caption": None})
+                uncaptioned.append(read.images[-1])
+                continue
+            text = block.text
+            if uncaptioned and self.is_caption(block):
+                uncaptioned.pop(0)["caption"] = text
+                continue
+            uncaptioned.clear()
+            if self.skip_line(text):
+                continue
+            if not read.body and self.is_subtitle(block, read):
+                read.subtitles.append(text)
+                continue
+            editors = read_editors(text) if len(text) <= 40 else []
+            if editors:
+                read.editors += editors
+                continue
+            authors = self.byline(text, parts, i)
+            if authors is not None:
+                read.authors += authors
+                continue
+            read.body.append(self.body_line(text, read, loader))
+        return read
+
+    def read_more(self, page: Page, response: TextResponse, loader: ArticleLoader) -> None:
+        """Whatever else the portal prints outside the body (Jilin's editor line)."""
+
+    # --- predicates a portal may change ------------------------------------------------------------
+
+    def is_caption(self, block: Block) -> bool:
+        """A short centred line right after pictures captions them."""
+        return block.centred and len(block.text) <= 120
+
+    def skip_line(self, text: str) -> bool:
+        """Page chrome inside the body (上一篇, 责任编辑 boxes, share prompts)."""
+        return is_chrome_line(text)
+
+    def is_subtitle(self, block: Block, read: BodyParts) -> bool:
+        """Before the first line of text: a line opening or closing with ——, or a centred bold one
+        above any picture."""
+        text = block.text
+        return text.startswith("——") or text.endswith("——") or (block.centred and block.strong and not read.images)
+
+    def byline(self, text: str, parts: list[Block], i: int) -> list[str] | None:
+        """The names of a byline line (marked, or with a role word), or None for any other line."""
+        found = read_byline(text)
+        return found.names if found is not None and found.marked else None
+
+    def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
+        """A line of the body as it goes into the record (a portal may take metadata off it)."""
+        return text
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def date_after(element: HtmlElement | None, lines: int) -> tuple[str, Published] | None:
+        """The first of the ``lines`` text lines after ``element`` (the headline) that prints a
+        date, with the date read from it."""
+        if element is None:
+            return None
+        for text in element.xpath("following::text()[normalize-space()][position() <= $n]", n=lines):
+            line = normalize_space(str(text))
+            published = parse_published(line)
+            if published:
+                return line, published
+        return None
+
+    @staticmethod
+    def add_published(loader: ArticleLoader, published: Published | None) -> None:
+        if published is not None:
+            loader.add_value("published_date", published.date)
+            loader.add_value("published_at", published.at)
+            loader.add_value("published_raw", published.raw)
+
+    def loader(self, response: TextResponse) -> ArticleLoader:
+        # The response's own selector: the page is parsed once, not again for the loader.
+        return self.loader_class(selector=response.selector, response=response,
+                                 site_names=(self.site, *self.site_names))
+
+
+def portal_reading_holds(item: Article) -> bool:
+    """Whether the portal's selectors read the page: a title, a date and a body, none of whose lines
+    is the site's frame (a selector that matched a wrapper of the whole page reads the footer too)."""
+    body = item.get("body") or ""
+    if not (body and item.get("title") and item.get("published_date")):
+        return False
+    return not any(is_site_chrome(line) for line in body.split("\n"))
