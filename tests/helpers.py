@@ -14,11 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
 
 from newsarchive.layout import record_files
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
 FIXTURES = ROOT / "fixtures"
+# Spider packages and where their fixtures live: the project's portals, and a portal that exists
+# only for the tests (an invented site showing that a portal is one module plus its fixtures).
+# Every test that walks portals walks these; production's SPIDER_MODULES knows only the first.
+PORTAL_PACKAGES = {"newsarchive.spiders": FIXTURES, "testportals.spiders": TESTS / "testportals" / "fixtures"}
+SPIDER_MODULES = ",".join(PORTAL_PACKAGES)
 SCHEMA_PATH = ROOT / "newsarchive" / "schema" / "article.schema.json"
 # Scrapy's deprecations are errors in every crawl the tests start, as in the test process itself
 # (newsarchive.settings turns them into errors when this is set).
@@ -44,19 +52,33 @@ class FixtureCase:
         return f"{self.source}/{self.name}"
 
 
-def fixture_cases(kind: str | None = None) -> list[FixtureCase]:
-    """Every case with an expected.json, from the fixture tree (one test per case)."""
-    cases = []
-    for expected in sorted(FIXTURES.glob("*/*/expected.json")):
-        case_dir = expected.parent
-        case_kind = case_dir.name.split("-", 1)[0]
-        if kind is None or case_kind == kind:
-            cases.append(FixtureCase(case_dir.parent.name, case_kind, case_dir.name, case_dir))
-    return cases
+@cache
+def spider_loader() -> SpiderLoader:
+    return SpiderLoader(Settings({"SPIDER_MODULES": list(PORTAL_PACKAGES)}))
 
 
 def sources() -> list[str]:
-    return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+    """Every portal spider the tests know, production's and the test-only ones."""
+    return sorted(spider_loader().list())
+
+
+def fixture_dir(source: str) -> Path:
+    """A portal's fixture directory, beside the spider package it comes from."""
+    module = spider_loader().load(source).__module__
+    root = next(root for package, root in PORTAL_PACKAGES.items() if module.startswith(f"{package}."))
+    return root / source
+
+
+def fixture_cases(kind: str | None = None) -> list[FixtureCase]:
+    """Every case with an expected.json, of every portal (one test per case)."""
+    cases = []
+    for source in sources():
+        for expected in sorted(fixture_dir(source).glob("*/expected.json")):
+            case_dir = expected.parent
+            case_kind = case_dir.name.split("-", 1)[0]
+            if kind is None or case_kind == kind:
+                cases.append(FixtureCase(source, case_kind, case_dir.name, case_dir))
+    return cases
 
 
 @cache
@@ -72,7 +94,7 @@ def scrapy_cmd(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, 
                check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run ``scrapy ARGS`` in a child process, as a user would, with deprecations as errors."""
     full_env = {**os.environ, **STRICT, **(env or {})}
-    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH", "")]))
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(TESTS), full_env.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=full_env, capture_output=True,
                           text=True, timeout=timeout)
     if check and proc.returncode != 0:
@@ -84,7 +106,8 @@ def crawl(spider: str, archive: Path, *extra: str, replay: Path | None = None,
           **kwargs: Any) -> dict[str, Any]:
     """A replay crawl; returns the final stats (dumped by the StatsDump extension into the archive)."""
     stats_file = archive / f"stats-{spider}.json"
-    args = ["crawl", spider, "-s", f"ARCHIVE_DIR={archive}", "-s", f"REPLAY_DIR={replay or FIXTURES / spider}",
+    args = ["crawl", spider, "-s", f"SPIDER_MODULES={SPIDER_MODULES}", "-s", f"ARCHIVE_DIR={archive}",
+            "-s", f"REPLAY_DIR={replay or fixture_dir(spider)}",
             "-s", f"STATS_DUMP_FILE={stats_file}", "-s", "LOG_LEVEL=INFO", *extra]
     proc = scrapy_cmd(*args, **kwargs)
     assert "Traceback" not in proc.stderr, proc.stderr[-6000:]

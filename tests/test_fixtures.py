@@ -11,15 +11,15 @@ from helpers import (
     FixtureCase,
     crawl,
     fixture_cases,
+    fixture_dir,
     read_records,
     schema_errors,
     sources,
+    spider_loader,
     without_run_fields,
 )
 from scrapy import Request
 from scrapy.http import HtmlResponse
-from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
 
 from newsarchive.replay import build_response, read_case
 
@@ -41,7 +41,7 @@ def replay_crawl(tmp_path_factory: pytest.TempPathFactory):
 
 
 def spider_class(source: str) -> Any:
-    return SpiderLoader(Settings({"SPIDER_MODULES": ["newsarchive.spiders"]})).load(source)
+    return spider_loader().load(source)
 
 
 @pytest.mark.parametrize("case", fixture_cases("article"), ids=str)
@@ -56,6 +56,14 @@ def test_article_record(case: FixtureCase, replay_crawl) -> None:
     for field in expected:
         assert actual.get(field) == expected[field], f"{case}: field {field!r}"
     assert set(actual) == set(expected), "the record has fields the expected output does not name"
+
+
+@pytest.mark.parametrize("source", sources())
+def test_every_portal_has_list_and_article_fixtures(source: str) -> None:
+    kinds = Counter(case.kind for case in fixture_cases() if case.source == source)
+    assert kinds["list"] >= 1 and kinds["article"] >= 2, (
+        f"{source}: record at least one list page and two articles under {fixture_dir(source)} "
+        "(scrapy savefixture URL), each article with an expected.json written from the page")
 
 
 @pytest.mark.parametrize("source", sources())

@@ -21,13 +21,13 @@ from helpers import (
     body_f1,
     crawl,
     fixture_cases,
+    fixture_dir,
     read_records,
     schema_errors,
     scrapy_cmd,
+    sources,
     without_run_fields,
 )
-from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
 
 from newsarchive.sitechrome import SiteChrome
 
@@ -35,7 +35,7 @@ LAYOUT_CASES = fixture_cases("layout")
 # The fields a page says something about (the rest are derived or the same on every record).
 READ_FIELDS = ("title", "subtitle", "published_date", "published_at", "published_raw", "origin", "authors",
                "editors", "section", "breadcrumbs", "body", "images")
-SPIDERS = SpiderLoader(Settings({"SPIDER_MODULES": ["newsarchive.spiders"]})).list()
+SPIDERS = sources()
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def layout_records(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[s
 @pytest.mark.parametrize("source", SPIDERS)
 def test_every_portal_has_at_least_three_unseen_layouts(source: str) -> None:
     cases = [c for c in LAYOUT_CASES if c.source == source]
-    assert len(cases) >= 3, f"add layout-* cases under fixtures/{source}/ (pages in templates no selector targets)"
+    assert len(cases) >= 3, f"add layout-* cases under {fixture_dir(source)} (pages in templates no selector targets)"
 
 
 @pytest.mark.parametrize("case", LAYOUT_CASES, ids=str)

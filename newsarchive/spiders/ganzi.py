@@ -73,6 +73,7 @@ class GanziSpider(PortalSpider):
         return found.names
 
     def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
+        text = super().body_line(text, read, loader)
         trailing = _TRAILING.match(text)  # the closing sentence, then a byline after some spaces
         tail = read_byline(trailing["byline"]) if trailing else None
         if trailing and tail is not None and tail.plausible:

@@ -11,7 +11,6 @@ from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     normalize_space,
     read_byline,
-    read_dateline,
     read_editors,
 )
 from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
@@ -90,14 +89,6 @@ class JilinSpider(PortalSpider):
 
     def is_subtitle(self, block: Block, read: BodyParts) -> bool:
         return False  # Jilin prints its subtitles above the headline, outside the body
-
-    def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
-        dateline = read_dateline(text) if not read.body else None  # 吉林日报2月6日讯 (记者 …)
-        if dateline is not None:
-            read.authors += dateline.authors
-            if not loader.get_collected_values("origin"):
-                loader.add_value("origin", dateline.origin)
-        return text
 
     def read_more(self, page: Page, response: TextResponse, loader: ArticleLoader) -> None:
         loader.add_value("editors", self._editors(page, response, loader.get_output_value("title") or ""))

@@ -27,6 +27,7 @@ from newsarchive.processors import (
     parse_published,
     read_breadcrumbs,
     read_byline,
+    read_dateline,
     read_editors,
     read_source_label,
 )
@@ -148,8 +149,8 @@ class PortalReader:
         return page.first(self.body_selectors)
 
     def read_body(self, parts: list[Block], loader: ArticleLoader) -> BodyParts:
-        """Sort the body's blocks: pictures and their captions, lines to skip, subtitles at the
-        head, editor lines, bylines, and the text itself (each through a predicate below)."""
+        """Sort the body's blocks: pictures and their captions, editor lines, lines to skip,
+        subtitles at the head, bylines, and the text itself (each through a predicate below)."""
         read = BodyParts()
         uncaptioned: list[dict[str, str | None]] = []  # pictures in a row wait for their captions in order
         for i, block in enumerate(parts):
@@ -162,14 +163,14 @@ class PortalReader:
                 uncaptioned.pop(0)["caption"] = text
                 continue
             uncaptioned.clear()
+            editors = read_editors(text) if len(text) <= 40 else []  # before chrome: 责任编辑 starts both
+            if editors:
+                read.editors += editors
+                continue
             if self.skip_line(text):
                 continue
             if not read.body and self.is_subtitle(block, read):
                 read.subtitles.append(text)
-                continue
-            editors = read_editors(text) if len(text) <= 40 else []
-            if editors:
-                read.editors += editors
                 continue
             authors = self.byline(text, parts, i)
             if authors is not None:
@@ -203,7 +204,14 @@ class PortalReader:
         return found.names if found is not None and found.marked else None
 
     def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
-        """A line of the body as it goes into the record (a portal may take metadata off it)."""
+        """A line of the body as it goes into the record. The first one may open with a dateline
+        (吉林日报2月6日讯（记者 …）): its reporters are authors, its outlet the origin when the
+        page named none. The line itself stays: the dateline is part of the report."""
+        dateline = read_dateline(text) if not read.body else None
+        if dateline is not None:
+            read.authors += dateline.authors
+            if not loader.get_collected_values("origin"):
+                loader.add_value("origin", dateline.origin)
         return text
 
     # --- helpers ------------------------------------------------------------------------------------
