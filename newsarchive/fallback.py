@@ -262,7 +262,8 @@ def _inside(element: HtmlElement, container: HtmlElement) -> bool:
 # --- the reader ----------------------------------------------------------------------------------
 
 
-def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()) -> Reading:
+def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = (),
+              outlets: tuple[str, ...] = ()) -> Reading:
     """Read an article page whose template no selector knows."""
     lines = page_lines(root, base_url)
     scores = [line_score(line) for line in lines]
@@ -284,9 +285,9 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
             _read_head_line(lines[i], reading)
     if container is not None:
         _read_body(lines, scores, [i for i, ok in enumerate(inside) if ok and i not in skip and
-                                   (title_at is None or i > title_at)], reading)
+                                   (title_at is None or i > title_at)], reading, outlets)
     else:  # no prose anywhere: what follows the headline is all there is, and validation judges it
-        _read_body(lines, scores, list(range(max(skip, default=-1) + 1, len(lines))), reading)
+        _read_body(lines, scores, list(range(max(skip, default=-1) + 1, len(lines))), reading, outlets)
     if not reading.editors:  # an editor line outside the body, under it or in the page's foot
         for line in lines[first_body:]:
             if len(line.text) <= 60:
@@ -432,7 +433,8 @@ def _read_head_line(line: Line, reading: Reading) -> None:
         reading.subtitle.append(text)
 
 
-def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading: Reading) -> None:
+def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading: Reading,
+               outlets: tuple[str, ...]) -> None:
     body = reading.body
     chrome: list[str] = []  # what was left out as the site's frame
     expect_caption = False
@@ -474,7 +476,7 @@ def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading
             reading.authors += byline.names
             continue
         if not body:
-            dateline = read_dateline(text)
+            dateline = read_dateline(text, outlets)
             if dateline is not None:
                 reading.authors += dateline.authors
                 if reading.origin is None:

@@ -332,7 +332,8 @@ _DATELINE = re.compile(
     r"^(?P<outlet>[\u4e00-\u9fffA-Za-z]{2,14}?)\s*(?:\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:电|讯)"
     r"(?:\s*[(（](?P<byline>[^()（）]{1,60})[)）])?"
 )
-_AGENCIES = ("新华社", "中新社", "人民日报", "人民网", "央视网", "吉林日报", "甘孜日报", "四川日报")
+# Outlets every portal reprints; a portal names its own region's papers (its ``outlets``).
+NATIONAL_OUTLETS = ("新华社", "中新社", "人民日报", "人民网", "央视网")
 _NOT_OUTLETS = ("本网", "本报", "本台", "本刊")
 
 
@@ -341,11 +342,14 @@ class Dateline(NamedTuple):
     authors: list[str]
 
 
-def read_dateline(text: str) -> Dateline | None:
-    """Read the dateline a body may open with: outlet, date, 讯/电, reporters in brackets.
+def read_dateline(text: str, outlets: tuple[str, ...] = ()) -> Dateline | None:
+    """Read the dateline a body may open with: outlet, date, 讯/电, reporters in brackets. An
+    outlet among ``outlets`` (or the national ones) is told from the place printed after it.
 
     >>> read_dateline("吉林日报2月6日讯(记者缪友银)今天,省委书记")
     Dateline(origin='吉林日报', authors=['缪友银'])
+    >>> read_dateline("吉林日报长春2月6日讯", ("吉林日报",)).origin, read_dateline("吉林日报长春2月6日讯").origin
+    ('吉林日报', '吉林日报长春')
     >>> read_dateline("新华社长春2月6日电（记者 张三 李四）")
     Dateline(origin='新华社', authors=['张三', '李四'])
     >>> read_dateline("本网讯1月30日,州委书记") is None
@@ -355,7 +359,7 @@ def read_dateline(text: str) -> Dateline | None:
     if m is None:
         return None
     outlet = m["outlet"]
-    for agency in _AGENCIES:
+    for agency in (*outlets, *NATIONAL_OUTLETS):
         if outlet.startswith(agency):
             outlet = agency  # 新华社长春 -> 新华社: the rest is the place
             break

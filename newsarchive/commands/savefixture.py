@@ -32,7 +32,7 @@ class RawCapture:
 def case_name(spiders: list[Any], url: str) -> tuple[str, str] | None:
     """(source, case directory name) for a URL one of the project's spiders claims.
 
-    The name comes from the article id or the list path, reduced to ``[a-z0-9-]``.
+    The name comes from the article id or the list page's column, reduced to ``[a-z0-9-]``.
     """
     for spider in spiders:
         ref = spider.article_ref(url)
@@ -42,11 +42,21 @@ def case_name(spiders: list[Any], url: str) -> tuple[str, str] | None:
             return spider.name, f"{kind}-{slug(ref.article_id)}{suffix}"
         canonical = spider.list_url(url)
         if canonical is not None:
-            path = urlsplit(canonical).path
-            path = re.sub(r"^/html/", "/", path)
-            path = re.sub(r"index_(\d+)\.html$", r"\1", path)
-            return spider.name, f"list-{slug(path) or 'home'}"
+            return spider.name, f"list-{list_case_name(urlsplit(canonical).path)}"
     return None
+
+
+def list_case_name(path: str) -> str:
+    """A list page's case name: its column (the last directory) and page number, as the
+    portals' CMSs lay lists out (``/column/``, ``/column/index_N.html``).
+
+    >>> list_case_name("/html/xw/dzyw/"), list_case_name("/jwyc/index_1.html"), list_case_name("/")
+    ('dzyw', 'jwyc-1', 'home')
+    """
+    directory, _, page = path.rpartition("/")
+    column = [part for part in directory.split("/") if part][-1:]
+    number = re.match(r"index_(\d+)\.\w+$", page)
+    return slug("-".join([*column, *([number[1]] if number else [])])) or "home"
 
 
 def slug(text: str) -> str:

@@ -53,6 +53,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
     """Base of the portal spiders: the crawl. A portal declares its URL rules here, and its
     selectors and reading predicates on :class:`~newsarchive.spiders.reading.PortalReader`."""
 
+    allowed_domains: ClassVar[tuple[str, ...]]  # hosts (and their sub-domains) the crawl stays on
     default_start_urls: ClassVar[tuple[str, ...]]
 
     def __init__(self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None,

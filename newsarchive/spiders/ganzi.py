@@ -27,7 +27,8 @@ def _dirs(path: str) -> str:
 class GanziSpider(PortalSpider):
     name = "ganzi"
     site = "康巴传媒网"
-    allowed_domains = ("www.kbcmw.com",)  # type: ignore[assignment]
+    outlets = ("甘孜日报", "四川日报")
+    allowed_domains = ("www.kbcmw.com",)
     default_start_urls = (
         "http://www.kbcmw.com/html/xw/dzyw/",  # 党政要闻
         "http://www.kbcmw.com/html/xw/jjgz/",  # 聚焦甘孜

@@ -28,7 +28,8 @@ class JilinSpider(PortalSpider):
     name = "jilin"
     site = "中国吉林网"
     site_names = ("吉网",)
-    allowed_domains = ("cnjiwang.com", "chinajilin.com.cn")  # type: ignore[assignment]
+    outlets = ("吉林日报",)
+    allowed_domains = ("cnjiwang.com", "chinajilin.com.cn")
     default_start_urls = (
         "https://news.cnjiwang.com/jwyc/",  # 吉网原创
         "https://news.cnjiwang.com/jlxwdt/sn/",  # 省内新闻

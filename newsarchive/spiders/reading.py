@@ -54,6 +54,7 @@ class PortalReader:
 
     site: ClassVar[str]  # the portal's own name, as records carry it
     site_names: ClassVar[tuple[str, ...]] = ()  # further names the site prints in <title> (吉网)
+    outlets: ClassVar[tuple[str, ...]] = ()  # its region's papers, as datelines print them (吉林日报)
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
     # Selectors (the form is newsarchive.extract.Page's), each tried in order.
     title_selectors: ClassVar[tuple[str, ...]] = ("//h1",)
@@ -89,7 +90,7 @@ class PortalReader:
 
     def read_generic(self, response: TextResponse) -> Article:
         """The page read by :func:`newsarchive.fallback.read_page`, cleaned by the portal's loader."""
-        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names))
+        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names), self.outlets)
         loader = self.loader(response)
         loader.add_value("title", reading.title)
         loader.add_value("subtitle", reading.subtitle)
@@ -207,7 +208,7 @@ class PortalReader:
         """A line of the body as it goes into the record. The first one may open with a dateline
         (吉林日报2月6日讯（记者 …）): its reporters are authors, its outlet the origin when the
         page named none. The line itself stays: the dateline is part of the report."""
-        dateline = read_dateline(text) if not read.body else None
+        dateline = read_dateline(text, self.outlets) if not read.body else None
         if dateline is not None:
             read.authors += dateline.authors
             if not loader.get_collected_values("origin"):

@@ -17,7 +17,7 @@ HOME = "https://www.gaoyuan.example"
 class GaoyuanSpider(PortalSpider):
     name = "gaoyuan"
     site = "高原新闻网"
-    allowed_domains = ("gaoyuan.example",)  # type: ignore[assignment]
+    allowed_domains = ("gaoyuan.example",)
     default_start_urls = (f"{HOME}/news/yw/",)  # 要闻
 
     title_selectors = ("h1.headline",)
