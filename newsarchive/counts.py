@@ -11,6 +11,36 @@ from typing import Any
 
 PREFIX = "newsarchive/"
 
+# Counters written in one place and read in another (crawlall's health verdict, reparse): named
+# once here, so a rename cannot leave a reader counting a name nobody writes.
+LIST_PAGES = "list_pages"  # list pages read (304s included)
+LIST_UNCHANGED = "list_unchanged"  # list pages that answered 304 Not Modified
+NEW_LINKS = "new_links"  # article links the lists showed that no earlier run settled
+ARTICLES_FETCHED = "articles_fetched"
+ARTICLES_EXTRACTED = "articles_extracted"  # records finished by the spider (all pages read)
+ARCHIVED = "archived"
+DUPLICATE = "duplicate"  # duplicate/<id|content> beside it
+REJECTED = "rejected"  # rejected/<reason> beside it
+
+
+def extraction(reader: str) -> str:
+    """Records read by ``reader``: ``portal`` or ``fallback``."""
+    return f"extraction/{reader}"
+
+
+def rejected(reason: str) -> str:
+    return f"{REJECTED}/{reason}"
+
+
+def field(name: str) -> str:
+    """Archived records carrying a value in ``name`` (field coverage)."""
+    return f"field/{name}"
+
+
+def key(name: str) -> str:
+    """The stats key of a counter, for readers of the final stats: ``newsarchive/<name>``."""
+    return PREFIX + name
+
 
 class Counts:
     """``counts("archived")`` adds one to ``newsarchive/archived``; without stats, nothing happens."""

@@ -75,6 +75,10 @@ def test_crawl_archives_every_fixture_article_once(source: str, replay_crawl) ->
     assert set(counts) == expected_ids
     assert stats["newsarchive/archived"] == len(expected_ids)
     assert stats.get("log_count/ERROR", 0) == 0
+    # Every counter crawlall's verdict reads is written under the name it reads.
+    for name in (counts.LIST_PAGES, counts.NEW_LINKS, counts.ARTICLES_FETCHED, counts.ARTICLES_EXTRACTED,
+                 counts.ARCHIVED, counts.extraction("portal"), counts.field("title"), counts.field("body")):
+        assert stats.get(counts.key(name), 0) > 0, name
     for record in records:
         assert record["crawled_at"].endswith("Z")
 

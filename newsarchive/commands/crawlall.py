@@ -23,6 +23,8 @@ from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 from scrapy.utils.conf import arglist_to_dict
 
+from newsarchive import counts
+from newsarchive.counts import key
 from newsarchive.extensions import jsonable
 from newsarchive.layout import utc_stamp
 
@@ -71,14 +73,14 @@ class ArchiveLock:
 
 def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dict[str, Any]:
     """One source's run summary from its final crawl stats, with the reasons it is unhealthy."""
-    archived = int(stats.get("newsarchive/archived", 0))
-    rejected = int(stats.get("newsarchive/rejected", 0))
-    new_links = int(stats.get("newsarchive/new_links", 0))
-    list_pages = int(stats.get("newsarchive/list_pages", 0))
+    archived = int(stats.get(key(counts.ARCHIVED), 0))
+    rejected = int(stats.get(key(counts.REJECTED), 0))
+    new_links = int(stats.get(key(counts.NEW_LINKS), 0))
+    list_pages = int(stats.get(key(counts.LIST_PAGES), 0))
     errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
-    coverage = {f: round(100.0 * int(stats.get(f"newsarchive/field/{f}", 0)) / archived, 1) if archived else None
+    coverage = {f: round(100.0 * int(stats.get(key(counts.field(f)), 0)) / archived, 1) if archived else None
                 for f in COVERAGE_FIELDS}
-    rejects = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("newsarchive/rejected/")}
+    rejects = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith(key(counts.rejected("")))}
     start, finish = stats.get("start_time"), stats.get("finish_time")
     duration = None
     if isinstance(start, datetime) and isinstance(finish, datetime):
@@ -97,9 +99,9 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         problems.append(f"reject rate {rejected / (archived + rejected):.0%} above {max_reject:.0%}")
     # Layout drift: the portal's selectors no longer fit, so the generic reader reads the pages (or
     # nothing but the frame is found). Either way the operator should look at the template.
-    extracted = int(stats.get("newsarchive/articles_extracted", 0))
-    fallback = int(stats.get("newsarchive/extraction/fallback", 0))
-    chrome = int(stats.get("newsarchive/rejected/chrome_body", 0))
+    extracted = int(stats.get(key(counts.ARTICLES_EXTRACTED), 0))
+    fallback = int(stats.get(key(counts.extraction("fallback")), 0))
+    chrome = int(stats.get(key(counts.rejected("chrome_body")), 0))
     max_fallback = settings.getfloat("HEALTH_MAX_FALLBACK_RATE", 0.3)
     layout_changed = False
     for count, what in ((fallback, "read by the generic reader"), (chrome, "rejected as site chrome")):
@@ -116,14 +118,14 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "healthy": not problems,
         "problems": problems,
         "list_pages": list_pages,
-        "list_pages_unchanged": int(stats.get("newsarchive/list_unchanged", 0)),
+        "list_pages_unchanged": int(stats.get(key(counts.LIST_UNCHANGED), 0)),
         "new_links": new_links,
-        "articles_fetched": int(stats.get("newsarchive/articles_fetched", 0)),
+        "articles_fetched": int(stats.get(key(counts.ARTICLES_FETCHED), 0)),
         "archived": archived,
-        "duplicates": int(stats.get("newsarchive/duplicate", 0)),
+        "duplicates": int(stats.get(key(counts.DUPLICATE), 0)),
         "rejected": rejected,
         "rejects_by_reason": rejects,
-        "extraction": {"portal": int(stats.get("newsarchive/extraction/portal", 0)), "fallback": fallback},
+        "extraction": {"portal": int(stats.get(key(counts.extraction("portal")), 0)), "fallback": fallback},
         "layout_changed": layout_changed,
         "field_coverage_percent": coverage,
         "errors": errors,

@@ -19,6 +19,7 @@ from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newsarchive import counts
 from newsarchive.layout import record_files
 from newsarchive.replay import WARC_SUFFIXES, build_index
 from newsarchive.spiders.base import PortalSpider
@@ -90,7 +91,7 @@ class Command(ScrapyCommand):
             crawler = process.create_crawler(name)
 
             def closed(spider: Any, reason: str, _name: str = name, _crawler: Any = crawler) -> None:
-                totals[_name] = int(_crawler.stats.get_value("newsarchive/archived", 0))
+                totals[_name] = int(_crawler.stats.get_value(counts.key(counts.ARCHIVED), 0))
 
             crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
             process.crawl(crawler, start_urls=firsts)

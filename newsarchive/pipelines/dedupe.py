@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsarchive import counts
 from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day
@@ -54,8 +55,8 @@ class DedupePipeline:
         return item
 
     def count(self, kind: str) -> None:
-        self.counts("duplicate")
-        self.counts(f"duplicate/{kind}")
+        self.counts(counts.DUPLICATE)
+        self.counts(f"{counts.DUPLICATE}/{kind}")
 
     def close_spider(self) -> None:
         self.duplicates.close()

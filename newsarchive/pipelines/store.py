@@ -10,6 +10,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from newsarchive import counts
 from newsarchive.counts import Counts
 from newsarchive.items import Article
 from newsarchive.jsonl import DailyFiles
@@ -66,14 +67,14 @@ class JsonLinesStore:
             files = self.sources[source] = DailyFiles(source_dir(self.archive_dir, source), self.worker, self.fsync)
         written = files.append(crawl_day(record["crawled_at"]), record)
         self.state.record(record["id"], "archived", record["url"], record["content_hash"], file=written)
-        self.count("archived")
+        self.count(counts.ARCHIVED)
         self.fields.update(field for field, value in record.items() if value not in (None, "", []))
         return item
 
     def close_spider(self) -> None:
         for field in FIELD_ORDER:
             if self.fields[field]:
-                self.count(f"field/{field}", self.fields[field])
+                self.count(counts.field(field), self.fields[field])
         self.fields.clear()
         for files in self.sources.values():
             files.close()

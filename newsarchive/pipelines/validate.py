@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
+from newsarchive import counts
 from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
@@ -183,9 +184,9 @@ class ValidatePipeline:
         if record.get("id") and record.get("url"):
             self.state.record(str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"),
                               reason=",".join(reasons))
-        self.count("rejected")
+        self.count(counts.REJECTED)
         for reason in reasons:
-            self.count(f"rejected/{reason}")
+            self.count(counts.rejected(reason))
 
     def close_spider(self) -> None:
         self.rejects.close()

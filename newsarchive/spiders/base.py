@@ -15,6 +15,7 @@ import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 
+from newsarchive import counts
 from newsarchive.counts import Counts
 from newsarchive.extract import absolute
 from newsarchive.items import Article
@@ -177,7 +178,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
     def parse_list(self, response: Response) -> Iterator[Any]:
         state = self.state
         if response.status == 304:  # unchanged since the last run: what it showed then still holds
-            self.count("list_unchanged")
+            self.count(counts.LIST_UNCHANGED)
             page = self.remembered_list(response.url)
         else:
             text = self.text_response(response)
@@ -186,10 +187,10 @@ class PortalSpider(PortalReader, scrapy.Spider):
             page = self.read_list(text)
             if state is not None:
                 state.remember_list(response.url, {"articles": page.article_urls, "next": page.next_pages})
-        self.count("list_pages")
+        self.count(counts.LIST_PAGES)
         self.count("list_links", len(page.article_urls))
         new = self.new_article_requests(ref for ref in map(self.article_ref, page.article_urls) if ref is not None)
-        self.count("new_links", len(new))
+        self.count(counts.NEW_LINKS, len(new))
         yield from new
         # Pagination stops after INCREMENTAL_DEPTH list pages in a row that showed nothing new,
         # unless the last run was cut short (it may not have read the pages further on).
@@ -293,7 +294,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
             self.count("not_an_article")
             self.logger.warning("Not an article of %s: %s", self.name, response.url)
             return
-        self.count("articles_fetched")
+        self.count(counts.ARTICLES_FETCHED)
         item = self.read_article_page(response)
         item["warc"] = [provenance(response)]
         links = self.related_articles(response) if self.settings.getbool("FOLLOW_RELATED", True) else []
@@ -348,16 +349,16 @@ class PortalSpider(PortalReader, scrapy.Spider):
             item["title_simplified"] = to_simplified(item.get("title") or "")
             item["body_simplified"] = to_simplified(item.get("body") or "")
         item["crawled_at"] = state["crawled_at"]
-        self.count("articles_extracted")
-        self.count(f"extraction/{item['extraction']}")
+        self.count(counts.ARTICLES_EXTRACTED)
+        self.count(counts.extraction(item["extraction"]))
         return item
 
     def count(self, key: str, amount: int = 1) -> None:
-        counts = self.__dict__.get("_counts")
-        if counts is None:
+        counter = self.__dict__.get("_counter")
+        if counter is None:
             crawler = getattr(self, "crawler", None)
-            counts = self.__dict__["_counts"] = Counts(crawler.stats if crawler is not None else None)
-        counts(key, amount)
+            counter = self.__dict__["_counter"] = Counts(crawler.stats if crawler is not None else None)
+        counter(key, amount)
 
 
 def merge_page(item: dict[str, Any], page: Article) -> None:
