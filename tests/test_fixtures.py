@@ -21,6 +21,7 @@ from helpers import (
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
+from newsarchive import counts
 from newsarchive.replay import build_response, read_case
 
 _CRAWLS: dict[str, tuple[Path, dict[str, Any], list[dict[str, Any]]]] = {}
@@ -69,10 +70,10 @@ def test_every_portal_has_list_and_article_fixtures(source: str) -> None:
 @pytest.mark.parametrize("source", sources())
 def test_crawl_archives_every_fixture_article_once(source: str, replay_crawl) -> None:
     _, stats, records = replay_crawl(source)
-    counts = Counter(r["id"] for r in records)
-    assert [i for i, n in counts.items() if n > 1] == []
+    seen = Counter(r["id"] for r in records)
+    assert [i for i, n in seen.items() if n > 1] == []
     expected_ids = {c.expected["id"] for c in fixture_cases("article") if c.source == source}
-    assert set(counts) == expected_ids
+    assert set(seen) == expected_ids
     assert stats["newsarchive/archived"] == len(expected_ids)
     assert stats.get("log_count/ERROR", 0) == 0
     # Every counter crawlall's verdict reads is written under the name it reads.
