@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from newsarchive.config import bool_setting
 from newsarchive.state import State, open_state
 
 
@@ -22,7 +23,7 @@ class ConditionalRequestsMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
-        if not crawler.settings.getbool("INCREMENTAL", True):
+        if not bool_setting(crawler.settings, "INCREMENTAL"):
             raise NotConfigured
         return cls(open_state(crawler))
 

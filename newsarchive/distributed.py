@@ -33,6 +33,7 @@ from scrapy.utils.reactor import CallLaterOnce
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from newsarchive.config import int_setting, setting
 from newsarchive.layout import record_files
 from newsarchive.redis_state import RedisState, alive_key
 from newsarchive.state import open_state
@@ -94,7 +95,7 @@ class RedisAddon:
     """Switches scheduler, duplicate filter and archive state to Redis when ``REDIS_URL`` is set."""
 
     def update_settings(self, settings: BaseSettings) -> None:
-        url = settings.get("REDIS_URL")
+        url = setting(settings, "REDIS_URL")
         if not url:
             return
         run_id = settings.get("RUN_ID") or default_run_id()
@@ -147,7 +148,7 @@ class ReliableScheduler(Scheduler):
             logger.info("Resuming: %d request(s) already on the shared queue", len(self.queue))
         settings = self.crawler.settings
         self.worker = settings.get("WORKER_ID")
-        self.ttl = max(2, settings.getint("WORKER_HEARTBEAT_TTL", 60))
+        self.ttl = max(2, int_setting(settings, "WORKER_HEARTBEAT_TTL"))
         base = f"{PREFIX}:{spider.name}"
         self.taken_prefix = f"{base}:taken:"
         self.alive_prefix = f"{base}:alive:"
@@ -170,7 +171,7 @@ class ReliableScheduler(Scheduler):
         self.beat()
         self.loop = task.LoopingCall(self.beat)
         self.loop.start(self.ttl / 3, now=False)
-        logger.info("Worker %s on %s, run %s", self.worker, redacted(str(settings.get("REDIS_URL"))),
+        logger.info("Worker %s on %s, run %s", self.worker, redacted(str(setting(settings, "REDIS_URL"))),
                     settings.get("RUN_ID"))
 
     def close(self, reason: str) -> None:
@@ -233,7 +234,7 @@ class ReliableScheduler(Scheduler):
         """Register what a dead worker wrote but had not registered, before its requests run again."""
         state = open_state(self.crawler)
         if isinstance(state, RedisState):
-            archive = Path(self.crawler.settings.get("ARCHIVE_DIR", "archive"))
+            archive = Path(setting(self.crawler.settings, "ARCHIVE_DIR"))
             state.recover(record_files(archive), worker=worker)
 
     def requeue(self, key: str, why: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 
+from newsarchive.config import setting
 from newsarchive.jsonl import lines_after
 from newsarchive.layout import record_files, utc_stamp
 from newsarchive.state import Admission
@@ -81,8 +82,9 @@ class RedisState:
 
     @classmethod
     def from_settings(cls, settings: Any) -> RedisState:
-        archive = Path(settings.get("ARCHIVE_DIR", "archive"))
-        state = cls(settings.get("REDIS_URL"), archive, settings.get("WORKER_ID", ""), settings.get("RUN_ID", ""))
+        archive = Path(setting(settings, "ARCHIVE_DIR"))
+        state = cls(setting(settings, "REDIS_URL"), archive, setting(settings, "WORKER_ID"),
+                    setting(settings, "RUN_ID"))
         state.recovered = state.recover(record_files(archive))
         return state
 

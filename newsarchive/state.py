@@ -28,6 +28,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
+from newsarchive.config import float_setting, int_setting, setting
 from newsarchive.jsonl import lines_after
 from newsarchive.layout import record_files, utc_stamp
 
@@ -111,8 +112,8 @@ def open_state(crawler: Crawler) -> State:
         if isinstance(state, ArchiveState):
             from twisted.internet import reactor  # the crawler's, installed by now
 
-            state.group_commits(crawler.settings.getint("STATE_COMMIT_EVERY", 100),
-                                crawler.settings.getfloat("STATE_COMMIT_INTERVAL", 0.5),
+            state.group_commits(int_setting(crawler.settings, "STATE_COMMIT_EVERY"),
+                                float_setting(crawler.settings, "STATE_COMMIT_INTERVAL"),
                                 reactor.callLater)  # type: ignore[attr-defined,unused-ignore]
         # After the pipelines' close_spider: what they wrote last is committed before the process ends.
         crawler.signals.connect(state.flush, signal=signals.spider_closed)
@@ -146,7 +147,7 @@ class ArchiveState:
 
     @classmethod
     def from_settings(cls, settings: Any) -> ArchiveState:
-        archive = Path(settings.get("ARCHIVE_DIR", "archive"))
+        archive = Path(setting(settings, "ARCHIVE_DIR"))
         path = (archive / "state.sqlite3").resolve()
         state = cls._open.get(path)
         if state is None:

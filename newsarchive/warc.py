@@ -34,6 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
+from newsarchive.config import bool_setting, int_setting, setting
 from newsarchive.counts import Counts
 from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.state import open_state
@@ -139,13 +140,13 @@ class WarcCaptureMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         s = crawler.settings
-        if not s.getbool("ARCHIVE_WARC", True):
+        if not bool_setting(s, "ARCHIVE_WARC"):
             raise NotConfigured
-        directory = Path(s.get("ARCHIVE_DIR", "archive")) / "warc"
+        directory = Path(setting(s, "ARCHIVE_DIR")) / "warc"
         directory.mkdir(parents=True, exist_ok=True)
         recover_open_files(directory)
-        mw = cls(crawler, directory, s.getint("WARC_MAX_SIZE", 1_000_000_000), s.get("WARC_OPERATOR", ""),
-                 s.get("WORKER_ID", ""), s.getint("WARC_GZIP_LEVEL", 3))
+        mw = cls(crawler, directory, int_setting(s, "WARC_MAX_SIZE"), setting(s, "WARC_OPERATOR"),
+                 setting(s, "WORKER_ID"), int_setting(s, "WARC_GZIP_LEVEL"))
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 

@@ -24,6 +24,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.conf import arglist_to_dict
 
 from newsarchive import counts
+from newsarchive.config import float_setting, setting
 from newsarchive.counts import key
 from newsarchive.extensions import jsonable
 from newsarchive.layout import utc_stamp
@@ -94,7 +95,7 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         problems.append("no list page could be read")
     if new_links and not archived and not rejected:
         problems.append(f"lists showed {new_links} new article(s) but nothing was archived")
-    max_reject = settings.getfloat("HEALTH_MAX_REJECT_RATE", 0.2)
+    max_reject = float_setting(settings, "HEALTH_MAX_REJECT_RATE")
     if archived + rejected and rejected / (archived + rejected) > max_reject:
         problems.append(f"reject rate {rejected / (archived + rejected):.0%} above {max_reject:.0%}")
     # Layout drift: the portal's selectors no longer fit, so the generic reader reads the pages (or
@@ -102,7 +103,7 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     extracted = int(stats.get(key(counts.ARTICLES_EXTRACTED), 0))
     fallback = int(stats.get(key(counts.extraction("fallback")), 0))
     chrome = int(stats.get(key(counts.rejected("chrome_body")), 0))
-    max_fallback = settings.getfloat("HEALTH_MAX_FALLBACK_RATE", 0.3)
+    max_fallback = float_setting(settings, "HEALTH_MAX_FALLBACK_RATE")
     layout_changed = False
     for count, what in ((fallback, "read by the generic reader"), (chrome, "rejected as site chrome")):
         if extracted and count / extracted > max_fallback:
@@ -161,7 +162,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
         process = self.crawler_process
-        archive = Path(self.settings.get("ARCHIVE_DIR", "archive"))
+        archive = Path(setting(self.settings, "ARCHIVE_DIR"))
         names = process.spider_loader.list()
         if opts.spiders:
             wanted = [n.strip() for n in opts.spiders.split(",") if n.strip()]

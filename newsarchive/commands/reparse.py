@@ -20,6 +20,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive import counts
+from newsarchive.config import setting
 from newsarchive.layout import record_files
 from newsarchive.replay import WARC_SUFFIXES, build_index
 from newsarchive.spiders.base import PortalSpider
@@ -72,7 +73,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
         files = self.files
-        archive = Path(self.settings.get("ARCHIVE_DIR", "archive"))
+        archive = Path(setting(self.settings, "ARCHIVE_DIR"))
         if opts.replace:
             moved = move_aside(archive)
             if moved is not None:

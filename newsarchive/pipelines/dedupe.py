@@ -17,6 +17,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
+from newsarchive.config import setting
 from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day
@@ -33,8 +34,8 @@ class DedupePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         s = crawler.settings
-        return cls(s.get("ARCHIVE_DIR", "archive"), open_state(crawler), crawler.stats,
-                   s.get("WORKER_ID", ""))
+        return cls(setting(s, "ARCHIVE_DIR"), open_state(crawler), crawler.stats,
+                   setting(s, "WORKER_ID"))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)

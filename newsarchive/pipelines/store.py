@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
+from newsarchive.config import bool_setting, setting
 from newsarchive.counts import Counts
 from newsarchive.items import Article
 from newsarchive.jsonl import DailyFiles
@@ -50,8 +51,8 @@ class JsonLinesStore:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesStore:
         settings = crawler.settings
-        return cls(settings.get("ARCHIVE_DIR", "archive"), open_state(crawler), crawler.stats,
-                   settings.getbool("ARCHIVE_FSYNC"), settings.get("WORKER_ID", ""))
+        return cls(setting(settings, "ARCHIVE_DIR"), open_state(crawler), crawler.stats,
+                   bool_setting(settings, "ARCHIVE_FSYNC"), setting(settings, "WORKER_ID"))
 
     def open_spider(self) -> None:
         # Counted once: crawlall's spiders share one state, and recovery ran once for all of them.

@@ -20,6 +20,7 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
+from newsarchive.config import float_setting, int_setting, setting
 from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
@@ -153,10 +154,10 @@ class ValidatePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         s = crawler.settings
-        return cls(s.get("ARCHIVE_DIR", "archive"), open_state(crawler), crawler.stats, crawler,
-                   s.getint("VALIDATE_MIN_BODY_CHARS", 20),
-                   (s.getint("VALIDATE_MIN_TITLE_CHARS", 2), s.getint("VALIDATE_MAX_TITLE_CHARS", 200)),
-                   s.get("WORKER_ID", ""), site_chrome(crawler), s.getfloat("CHROME_MAX_SHARE", 0.5))
+        return cls(setting(s, "ARCHIVE_DIR"), open_state(crawler), crawler.stats, crawler,
+                   int_setting(s, "VALIDATE_MIN_BODY_CHARS"),
+                   (int_setting(s, "VALIDATE_MIN_TITLE_CHARS"), int_setting(s, "VALIDATE_MAX_TITLE_CHARS")),
+                   setting(s, "WORKER_ID"), site_chrome(crawler), float_setting(s, "CHROME_MAX_SHARE"))
 
     def open_spider(self) -> None:
         self.validator = SchemaCheck(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))

@@ -16,6 +16,7 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 
 from newsarchive import counts
+from newsarchive.config import bool_setting, int_setting
 from newsarchive.counts import Counts
 from newsarchive.extract import absolute
 from newsarchive.items import Article
@@ -133,11 +134,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if state is not None:
             # A run that did not end normally may have left list pages unread: walk them all now.
             self.resume_walk = not state.begin_run(self.name)
-            retry, dropped = state.take_pending(self.name, self.settings.getint("PENDING_MAX_ATTEMPTS", 5))
+            retry, dropped = state.take_pending(self.name, int_setting(self.settings, "PENDING_MAX_ATTEMPTS"))
             for record_id in dropped:
                 self.count("pending_given_up")
                 self.logger.warning("Giving up on %s: no outcome after %s runs", record_id,
-                                    self.settings.getint("PENDING_MAX_ATTEMPTS", 5))
+                                    int_setting(self.settings, "PENDING_MAX_ATTEMPTS"))
             for _record_id, url in retry:
                 ref = self.article_ref(url)
                 if ref is not None:
@@ -195,7 +196,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         # Pagination stops after INCREMENTAL_DEPTH list pages in a row that showed nothing new,
         # unless the last run was cut short (it may not have read the pages further on).
         streak = 0 if new else response.meta.get("known_streak", 0) + 1
-        if self.full or self.resume_walk or state is None or streak < self.settings.getint("INCREMENTAL_DEPTH", 1):
+        if self.full or self.resume_walk or state is None or streak < int_setting(self.settings, "INCREMENTAL_DEPTH"):
             for url in page.next_pages:
                 yield self.list_request(url, meta={"known_streak": streak})
         elif page.next_pages:
@@ -267,7 +268,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
     @property
     def state(self) -> State | None:
         crawler = getattr(self, "crawler", None)
-        if crawler is None or not crawler.settings.getbool("INCREMENTAL", True):
+        if crawler is None or not bool_setting(crawler.settings, "INCREMENTAL"):
             return None
         return open_state(crawler)
 
@@ -297,7 +298,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.count(counts.ARTICLES_FETCHED)
         item = self.read_article_page(response)
         item["warc"] = [provenance(response)]
-        links = self.related_articles(response) if self.settings.getbool("FOLLOW_RELATED", True) else []
+        links = self.related_articles(response) if bool_setting(self.settings, "FOLLOW_RELATED") else []
         related = (self.article_ref(url) for url in links)
         yield from self.new_article_requests(r for r in related if r is not None and r.article_id != ref.article_id)
         parts = [u for u in self.more_pages(response) if u != response.url]
