@@ -7,7 +7,7 @@ from typing import Any
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
-from newsarchive.items import Article
+from newsarchive.items import FIELDS, Article, empty_value
 from newsarchive.processors import clean_origin, clean_text, strip_site_suffix, unique
 
 
@@ -30,18 +30,10 @@ def _join_lines(values: list[str]) -> str | None:
     return "\n".join(values) or None
 
 
-# Fields a record always carries, with the value they take when the page has nothing for them.
-EMPTY_FIELDS: dict[str, Any] = {
-    "subtitle": None,
-    "published_at": None,
-    "origin": None,
-    "section": None,
-    "authors": [],
-    "editors": [],
-    "breadcrumbs": [],
-    "images": [],
-    "body": "",
-}
+# Fields a record always carries, with the value they take when the page has nothing for them
+# (the rest are set when the record is finished, or only on some records).
+EMPTY_FIELDS = ("subtitle", "published_at", "origin", "section", "authors", "editors", "breadcrumbs", "images", "body")
+assert set(EMPTY_FIELDS) <= set(FIELDS), "EMPTY_FIELDS names a field the schema does not have"
 
 
 class ArticleLoader(ItemLoader):
@@ -75,7 +67,7 @@ class ArticleLoader(ItemLoader):
 
     def load_item(self) -> Article:
         item = super().load_item()
-        for field, empty in EMPTY_FIELDS.items():
+        for field in EMPTY_FIELDS:
             if field not in item:
-                item[field] = list(empty) if isinstance(empty, list) else empty
+                item[field] = empty_value(field)
         return item

@@ -27,14 +27,17 @@ from newsarchive import counts
 from newsarchive.config import float_setting, setting
 from newsarchive.counts import key
 from newsarchive.extensions import jsonable
+from newsarchive.items import FIELDS
 from newsarchive.layout import utc_stamp
 
 logger = logging.getLogger(__name__)
 
 EXIT_UNHEALTHY = 1
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
+# The fields a page says something about, whose coverage the summary reports (a subset of the schema's).
 COVERAGE_FIELDS = ("title", "subtitle", "published_date", "published_at", "origin", "authors", "editors", "section",
                    "body", "images")
+assert set(COVERAGE_FIELDS) <= set(FIELDS), "COVERAGE_FIELDS names a field the schema does not have"
 
 
 class ArchiveLock:

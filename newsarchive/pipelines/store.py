@@ -13,12 +13,12 @@ from scrapy.statscollectors import StatsCollector
 from newsarchive import counts
 from newsarchive.config import bool_setting, setting
 from newsarchive.counts import Counts
-from newsarchive.items import Article
+from newsarchive.items import FIELDS
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day, source_dir
 from newsarchive.state import State, open_state
 
-FIELD_ORDER = tuple(Article.fields)
+FIELD_ORDER = FIELDS
 
 
 def ordered(item: Any) -> dict[str, Any]:
