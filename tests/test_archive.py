@@ -19,6 +19,7 @@ import sitegen
 from helpers import FIXTURES, ROOT, STRICT, crawl, read_records, scrapy_cmd
 from sitegen import Page
 
+from newsarchive.items import Article
 from newsarchive.jsonl import dump_line
 from newsarchive.state import ArchiveState
 
@@ -287,8 +288,7 @@ def test_two_simultaneous_crawlall_runs(tmp_path: Path) -> None:
     assert len(read_records(archive)) == 40
 
 
-@pytest.mark.parametrize("bad", ["missing_id", "offsite_url", "malformed_host", "bad_url", "bad_published_at",
-                                 "bad_image_url"])
+@pytest.mark.parametrize("bad", ["missing_id", "malformed_host", "bad_url", "bad_published_at", "bad_image_url"])
 def test_reasons_no_page_can_produce_are_still_checked(bad: str) -> None:
     """Guards against spider bugs: a record no loader of ours can produce from a page."""
     from datetime import date
@@ -301,15 +301,28 @@ def test_reasons_no_page_can_produce_are_still_checked(bad: str) -> None:
     }
     broken = {
         "missing_id": {**good, "id": ""},
-        "offsite_url": {**good, "url": "http://evil.example/html/xw/dzyw/1.html"},
         "malformed_host": {**good, "url": "http://[www.kbcmw.com/html/xw/dzyw/1.html"},
         "bad_url": {**good, "url": "/html/xw/dzyw/1.html"},
         "bad_published_at": {**good, "published_at": "2021-01-01T10:00:00Z"},
         "bad_image_url": {**good, "images": [{"url": "javascript:alert(1)", "caption": None}]},
     }[bad]
-    assert problems(good, ("www.kbcmw.com",), date(2026, 1, 1)) == []
-    assert problems(broken, ("www.kbcmw.com",), date(2026, 1, 1)) == ["offsite_url" if bad == "malformed_host" else bad]
+    assert problems(good, date(2026, 1, 1)) == []
+    assert problems(broken, date(2026, 1, 1)) == ["bad_url" if bad == "malformed_host" else bad]
     assert dump_line(broken).endswith(b"\n")
+
+
+def test_a_portal_whose_canonical_url_leaves_its_domains_archives_nothing_and_says_so() -> None:
+    """The offsite guard sits in the spider, which knows its domains (a pipeline knows items only)."""
+    from newsarchive.spiders.base import ArticleRef
+    from newsarchive.spiders.ganzi import GanziSpider
+
+    spider = GanziSpider()
+    state = {"ref": ArticleRef("1", "http://evil.example/html/xw/dzyw/1.html"), "total": 1,
+             "crawled_at": "2026-12-02T00:00:00Z"}
+    assert spider.finish(Article(extraction="portal", body="正文。"), state) is None
+    state["ref"] = ArticleRef("1", "http://www.kbcmw.com/html/xw/dzyw/1.html")
+    record = spider.finish(Article(extraction="portal", body="正文。"), state)
+    assert record is not None and record["id"] == "ganzi:1"
 
 
 def test_an_article_that_failed_is_fetched_once_on_the_next_run(tmp_path: Path) -> None:

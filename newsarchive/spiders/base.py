@@ -306,7 +306,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if parts:
             yield self.part_request(dict(item), parts, state)
         else:
-            yield self.finish(item, state)
+            record = self.finish(item, state)
+            if record is not None:
+                yield record
 
     def part_request(self, item: dict[str, Any], parts: list[str], state: dict[str, Any]) -> scrapy.Request:
         return scrapy.Request(
@@ -329,7 +331,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if parts:
             yield self.part_request(item, parts, state)
         else:
-            yield self.finish(Article(item), state)
+            record = self.finish(Article(item), state)
+            if record is not None:
+                yield record
 
     def part_failed(self, failure: Any) -> None:
         # A record missing a page is not archived; the next run tries the whole article again.
@@ -337,8 +341,16 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.logger.error("Page of a multi-page article failed, article not archived: %s (%s)",
                           failure.request.url, failure.value)
 
-    def finish(self, item: Article, state: dict[str, Any]) -> Article:
+    def finish(self, item: Article, state: dict[str, Any]) -> Article | None:
+        """The record, with what the crawl knows (id, canonical URL, pages, hash, script, time);
+        None, loudly, when the portal's canonical form left its own domains (a portal bug)."""
         ref: ArticleRef = state["ref"]
+        if not on_domains(ref.url, self.allowed_domains):
+            self.count(counts.REJECTED)
+            self.count(counts.rejected("offsite_url"))
+            self.logger.error("Not archived: %s gave the canonical URL %s, which is not on its allowed_domains %s; "
+                              "fix canonical_article", self.name, ref.url, ", ".join(self.allowed_domains))
+            return None
         item["id"] = self.record_id(ref)
         item["source"] = self.name
         item["site"] = self.site
@@ -378,6 +390,17 @@ def merge_page(item: dict[str, Any], page: Article) -> None:
 def provenance(response: Response) -> dict[str, Any]:
     """Where a page's bytes are kept: its WARC file, record id and payload digest (when captured)."""
     return {"url": response.url, **response.meta.get(META_WARC_RECORD, {})}
+
+
+def on_domains(url: str, domains: Iterable[str]) -> bool:
+    """Whether ``url``'s host is one of ``domains`` or below one.
+
+    >>> on_domains("https://news.cnjiwang.com/a/1.html", ("cnjiwang.com",)), on_domains("http://evil.example/", ())
+    (True, False)
+    """
+    parts = split_url(url)
+    host = (parts.hostname or "") if parts is not None else ""
+    return bool(host) and any(host == d or host.endswith(f".{d}") for d in domains)
 
 
 def list_page_name(number: str | None) -> str:
