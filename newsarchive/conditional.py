@@ -12,13 +12,13 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from newsarchive.config import bool_setting
-from newsarchive.state import State, open_state
+from newsarchive.state import ListMemory, open_state
 
 
 class ConditionalRequestsMiddleware:
     """Downloader middleware: a list page's validators are kept, and sent back the next time."""
 
-    def __init__(self, state: State) -> None:
+    def __init__(self, state: ListMemory) -> None:
         self.state = state
 
     @classmethod

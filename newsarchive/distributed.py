@@ -21,7 +21,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,8 +33,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newsarchive.config import int_setting, setting
-from newsarchive.layout import record_files
-from newsarchive.redis_state import RedisState, alive_key
+from newsarchive.redis_state import alive_key
 from newsarchive.state import open_state
 
 logger = logging.getLogger(__name__)
@@ -232,10 +230,7 @@ class ReliableScheduler(Scheduler):
 
     def adopt(self, worker: str) -> None:
         """Register what a dead worker wrote but had not registered, before its requests run again."""
-        state = open_state(self.crawler)
-        if isinstance(state, RedisState):
-            archive = Path(setting(self.crawler.settings, "ARCHIVE_DIR"))
-            state.recover(record_files(archive), worker=worker)
+        open_state(self.crawler).adopt_worker(worker)
 
     def requeue(self, key: str, why: str) -> None:
         held = self.server.hgetall(key)

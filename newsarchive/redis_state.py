@@ -15,9 +15,8 @@ from typing import Any
 import redis
 
 from newsarchive.config import setting
-from newsarchive.jsonl import lines_after
 from newsarchive.layout import record_files, utc_stamp
-from newsarchive.state import Admission
+from newsarchive.state import Admission, State, recover
 
 logger = logging.getLogger(__name__)
 P = "newsarchive:state:"
@@ -85,7 +84,7 @@ class RedisState:
         archive = Path(setting(settings, "ARCHIVE_DIR"))
         state = cls(setting(settings, "REDIS_URL"), archive, setting(settings, "WORKER_ID"),
                     setting(settings, "RUN_ID"))
-        state.recovered = state.recover(record_files(archive))
+        state.recovered = recover(state, state.worker_files(record_files(archive)))
         return state
 
     def flush(self) -> None:
@@ -153,32 +152,27 @@ class RedisState:
     def committed(self, path: Path) -> int:
         return int(self.db.hget(P + "files", self._key(path)) or 0)
 
-    def recover(self, files: Iterable[Path], worker: str | None = None) -> int:
-        """Register lines of a worker's files (by default this one's) written after the state heard of them.
-
-        A live worker's files are only ever recovered by that worker; a dead one's by whoever notices.
-        """
-        recovered = 0
+    def worker_files(self, files: Iterable[Path], worker: str | None = None) -> list[Path]:
+        """A worker's JSONL files (by default this one's): a live worker's files are only ever
+        recovered by that worker, a dead one's by whoever notices."""
         worker = self.worker if worker is None else worker
-        for path in files:
-            if worker and not path.name.endswith(f".{worker}.jsonl"):
-                continue
-            records, size = lines_after(path, self.committed(path))
-            if not records:
-                continue
-            pipe = self.db.pipeline(transaction=True)
-            for record in records:
-                pipe.hsetnx(P + "articles", record["id"], json.dumps(
-                    {"outcome": "archived", "url": record["url"], "content_hash": record.get("content_hash"),
-                     "at": utc_stamp()}))
-                if record.get("content_hash"):
-                    pipe.hsetnx(P + "hashes", record["content_hash"], record["id"])
-                pipe.hdel(P + "pending", record["id"])
-            pipe.hset(P + "files", self._key(path), size)
-            pipe.execute()
-            recovered += len(records)
-            logger.warning("Recovered %d record(s) of %s that the state had not registered", len(records), path)
-        return recovered
+        return [path for path in files if not worker or path.name.endswith(f".{worker}.jsonl")]
+
+    def adopt_worker(self, worker: str) -> int:
+        """Register what a dead worker wrote but had not registered, before its requests run again."""
+        return recover(self, self.worker_files(record_files(self.archive), worker))
+
+    def register_lines(self, path: Path, records: list[dict[str, Any]], size: int) -> None:
+        pipe = self.db.pipeline(transaction=True)
+        for record in records:
+            pipe.hsetnx(P + "articles", record["id"], json.dumps(
+                {"outcome": "archived", "url": record["url"], "content_hash": record.get("content_hash"),
+                 "at": utc_stamp()}))
+            if record.get("content_hash"):
+                pipe.hsetnx(P + "hashes", record["content_hash"], record["id"])
+            pipe.hdel(P + "pending", record["id"])
+        pipe.hset(P + "files", self._key(path), size)
+        pipe.execute()
 
     # --- pending articles and runs ----------------------------------------------------------------
 
@@ -259,3 +253,7 @@ class RedisState:
 
     def remember_list(self, url: str, links: dict[str, list[str]]) -> None:
         self.db.hset(P + "lists", url, json.dumps(links))
+
+
+def _conforms(state: RedisState) -> State:
+    return state  # mypy checks the Redis store against every protocol of newsarchive.state

@@ -73,10 +73,12 @@ class Admission(NamedTuple):
     original: str | None = None
 
 
-class State(Protocol):
-    """What the crawl asks of an archive state, whichever store keeps it (SQLite or Redis)."""
+# What each part of the crawl asks of an archive state, whichever store keeps it (SQLite or Redis):
+# a component is typed with the part it uses, and both stores are checked against all of them.
 
-    recovered: int
+
+class ArticleOutcomes(Protocol):
+    """What became of each article: archived, duplicate or rejected (validation, dedupe, store)."""
 
     def outcome(self, article_id: str) -> str | None: ...
     def outcomes(self, article_ids: list[str]) -> dict[str, str]: ...
@@ -84,17 +86,53 @@ class State(Protocol):
     def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
                duplicate_of: str | None = None, reason: str | None = None,
                file: tuple[Path, int] | None = None) -> None: ...
+
+
+class CrawlProgress(Protocol):
+    """Articles a list showed that have no outcome yet, and whether each run ended (the spider)."""
+
     def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None: ...
     def forget_pending(self, article_id: str) -> None: ...
     def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]: ...
     def begin_run(self, source: str) -> bool: ...
     def end_run(self, source: str) -> None: ...
-    def warc_payload(self, digest: str) -> dict[str, str] | None: ...
-    def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None: ...
+
+
+class ListMemory(Protocol):
+    """List pages' validators and the links they showed (conditional requests, the spider on a 304)."""
+
     def validators(self, url: str) -> tuple[str | None, str | None]: ...
     def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None: ...
     def list_links(self, url: str) -> dict[str, list[str]] | None: ...
     def remember_list(self, url: str, links: dict[str, list[str]]) -> None: ...
+
+
+class WarcPayloads(Protocol):
+    """The first copy of each payload in the WARC files (WARC capture's revisit records)."""
+
+    def warc_payload(self, digest: str) -> dict[str, str] | None: ...
+    def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None: ...
+
+
+class RecoveringState(Protocol):
+    """What crash recovery needs of a state: how much of a file it registered, and a way to
+    register the lines past that."""
+
+    def committed(self, path: Path) -> int: ...
+    def register_lines(self, path: Path, records: list[dict[str, Any]], size: int) -> None: ...
+
+
+class SharedArchive(Protocol):
+    """Several workers writing one archive (the Redis scheduler): take over a dead one's records."""
+
+    def adopt_worker(self, worker: str) -> int: ...
+
+
+class State(ArticleOutcomes, CrawlProgress, ListMemory, WarcPayloads, RecoveringState, SharedArchive, Protocol):
+    """The whole state of an archive: what ``open_state`` gives, and what each store provides."""
+
+    recovered: int  # records recovery registered on open (counted once, by the store)
+
     def flush(self) -> None: ...
     def close(self) -> None: ...
 
@@ -119,6 +157,19 @@ def open_state(crawler: Crawler) -> State:
         crawler.signals.connect(state.flush, signal=signals.spider_closed)
         crawler._newsarchive_state = state  # type: ignore[attr-defined]
     return state  # type: ignore[no-any-return]
+
+
+def recover(state: RecoveringState, files: Iterable[Path]) -> int:
+    """Register the records JSONL files hold past what ``state`` heard of (a crash between the line
+    and the state); return how many. A torn last line is cut off first."""
+    recovered = 0
+    for path in files:
+        records, size = lines_after(path, state.committed(path))
+        if records:
+            state.register_lines(path, records, size)
+            recovered += len(records)
+            logger.warning("Recovered %d record(s) of %s that the state had not registered", len(records), path)
+    return recovered
 
 
 class ArchiveState:
@@ -153,7 +204,7 @@ class ArchiveState:
         if state is None:
             state = cls._open[path] = cls(path)
             # Before anything asks what is known: lines a crash left unregistered count as archived.
-            state.recovered = state.recover(record_files(archive))
+            state.recovered = recover(state, record_files(archive))
         return state
 
     def close(self) -> None:
@@ -254,27 +305,23 @@ class ArchiveState:
         row = self.db.execute("SELECT committed FROM files WHERE path = ?", (str(path),)).fetchone()
         return int(row[0]) if row else 0
 
-    def recover(self, files: Iterable[Path]) -> int:
-        """Register records written after the state last heard of them; return how many."""
+    def adopt_worker(self, worker: str) -> int:
+        """Nothing to adopt: one process writes a SQLite archive (crawlall's lock)."""
+        return 0
+
+    def register_lines(self, path: Path, records: list[dict[str, Any]], size: int) -> None:
+        """Count records a crash left unregistered as archived, and ``path`` committed to ``size``."""
         self.flush()
-        recovered = 0
-        for path in files:
-            records, size = lines_after(path, self.committed(path))
-            if not records:
-                continue
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
-                for record in records:
-                    self.db.execute(
-                        "INSERT OR IGNORE INTO articles (id, outcome, url, content_hash, at) "
-                        "VALUES (?, 'archived', ?, ?, ?)",
-                        (record["id"], record["url"], record.get("content_hash"), utc_stamp()),
-                    )
-                    self.db.execute("DELETE FROM pending WHERE id = ?", (record["id"],))
-                self._commit_file(path, size)
-            recovered += len(records)
-            logger.warning("Recovered %d record(s) of %s that the state had not registered", len(records), path)
-        return recovered
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for record in records:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO articles (id, outcome, url, content_hash, at) "
+                    "VALUES (?, 'archived', ?, ?, ?)",
+                    (record["id"], record["url"], record.get("content_hash"), utc_stamp()),
+                )
+                self.db.execute("DELETE FROM pending WHERE id = ?", (record["id"],))
+            self._commit_file(path, size)
 
     # --- articles waiting for an outcome, and runs ------------------------------------------------
 
@@ -367,3 +414,7 @@ class ArchiveState:
     def summary(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT outcome, count(*) FROM articles GROUP BY outcome").fetchall()
         return {outcome: n for outcome, n in rows}
+
+
+def _conforms(state: ArchiveState) -> State:
+    return state  # mypy checks the SQLite store against every protocol above

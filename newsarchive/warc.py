@@ -37,7 +37,7 @@ import newsarchive
 from newsarchive.config import bool_setting, int_setting, setting
 from newsarchive.counts import Counts
 from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
-from newsarchive.state import open_state
+from newsarchive.state import WarcPayloads, open_state
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class WarcCaptureMiddleware:
         self.max_size = max_size
         self.operator = operator
         self.worker = worker
-        self.state = open_state(crawler)
+        self.state: WarcPayloads = open_state(crawler)
         self.current: WarcFile | None = None
         self.serial = 0
         self.writer = WARCWriter(io.BytesIO(), gzip=True, warc_version="1.1")

@@ -21,11 +21,12 @@ from newsarchive.config import setting
 from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
 from newsarchive.layout import crawl_day
-from newsarchive.state import State, open_state
+from newsarchive.state import ArticleOutcomes, open_state
 
 
 class DedupePipeline:
-    def __init__(self, archive_dir: str, state: State, stats: StatsCollector | None, worker: str = "") -> None:
+    def __init__(self, archive_dir: str, state: ArticleOutcomes, stats: StatsCollector | None,
+                 worker: str = "") -> None:
         self.duplicates = DailyFiles(Path(archive_dir) / "duplicates", worker)
         self.state = state
         self.stats = stats

@@ -26,7 +26,7 @@ from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
 from newsarchive.processors import chrome_phrase, chrome_share, is_prose
 from newsarchive.sitechrome import SiteChrome, site_chrome
-from newsarchive.state import State, open_state
+from newsarchive.state import ArticleOutcomes, open_state
 
 # Fields without which a record is no record (missing_<field>): validation's policy, not the schema's.
 REQUIRED = ("id", "source", "url", "title", "published_date", "body")
@@ -135,7 +135,7 @@ class SchemaCheck:
 class ValidatePipeline:
     """Rejects records that are incomplete, malformed or implausible."""
 
-    def __init__(self, archive_dir: str, state: State, stats: StatsCollector | None, min_body: int,
+    def __init__(self, archive_dir: str, state: ArticleOutcomes, stats: StatsCollector | None, min_body: int,
                  title_bounds: tuple[int, int], worker: str = "", chrome: SiteChrome | None = None,
                  max_chrome: float = 0.5) -> None:
         self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
