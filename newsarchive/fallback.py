@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from newsarchive.extract import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of
+from newsarchive.blocks import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of
 from newsarchive.processors import (
     CRUMB_LABELS,
     SENTENCE_MARKS,

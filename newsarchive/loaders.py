@@ -40,7 +40,7 @@ class ArticleLoader(ItemLoader):
     """Cleans what a portal's extraction adds; a portal subclasses it only for its quirks.
 
     Text read from the page (title, dates, outlet, breadcrumbs, captions) is cleaned here. Body
-    lines and subtitles come from :func:`newsarchive.extract.blocks` and names from the byline
+    lines and subtitles come from :func:`newsarchive.blocks.blocks` and names from the byline
     readers, which already clean them, so those fields are not cleaned a second time.
     """
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import redis
 
+from newsarchive.archive_paths import record_files, utc_stamp
 from newsarchive.config import setting
-from newsarchive.layout import record_files, utc_stamp
 from newsarchive.state import Admission, State, recover
 
 logger = logging.getLogger(__name__)

@@ -29,8 +29,8 @@ from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
 
+from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.counts import Counts
-from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 
 logger = logging.getLogger(__name__)
 

@@ -69,12 +69,12 @@ WORKER_HEARTBEAT_TTL = 60  # seconds without a heartbeat before a worker's taken
 ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,
     "newsarchive.distributed.RedisAddon": 10,
-    "newsarchive.extensions.ContactAddon": 20,
+    "newsarchive.contact.ContactAddon": 20,
 }
 
 # --- politeness on the live sites ------------------------------------------------------------------
 CONTACT = "https://github.com/newsarchive/newsarchive"  # who to write to about this crawler
-# Rebuilt from CONTACT by newsarchive.extensions.ContactAddon when CONTACT is given with -s.
+# Rebuilt from CONTACT by newsarchive.contact.ContactAddon when CONTACT is given with -s.
 USER_AGENT = f"newsarchive/{__version__} (+{CONTACT}; archival crawler)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
@@ -99,7 +99,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 EXTENSIONS = {
-    "newsarchive.extensions.StatsDump": 500,
+    "newsarchive.statsdump.StatsDump": 500,
 }
 STATS_DUMP_FILE = ""  # write the final crawl stats as JSON here (tools and tests read it)
 

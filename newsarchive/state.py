@@ -28,9 +28,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
+from newsarchive.archive_paths import record_files, utc_stamp
 from newsarchive.config import float_setting, int_setting, setting
 from newsarchive.jsonl import lines_after
-from newsarchive.layout import record_files, utc_stamp
 
 logger = logging.getLogger(__name__)
 # reactor.callLater's shape: run a function after a delay in seconds.

@@ -34,9 +34,9 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
+from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.config import bool_setting, int_setting, setting
 from newsarchive.counts import Counts
-from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.state import WarcPayloads, open_state
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import jsonschema
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from newsarchive.layout import record_files
+from newsarchive.archive_paths import record_files
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"

@@ -24,11 +24,11 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.conf import arglist_to_dict
 
 from newsarchive import counts
+from newsarchive.archive_paths import utc_stamp
 from newsarchive.config import float_setting, setting
 from newsarchive.counts import key
-from newsarchive.extensions import jsonable
 from newsarchive.items import FIELDS
-from newsarchive.layout import utc_stamp
+from newsarchive.statsdump import jsonable
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive import counts
+from newsarchive.archive_paths import record_files
 from newsarchive.config import setting
-from newsarchive.layout import record_files
 from newsarchive.replay import WARC_SUFFIXES, build_index
 from newsarchive.spiders.base import PortalSpider
 

@@ -17,10 +17,10 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
+from newsarchive.archive_paths import crawl_day
 from newsarchive.config import setting
 from newsarchive.counts import Counts
 from newsarchive.jsonl import DailyFiles
-from newsarchive.layout import crawl_day
 from newsarchive.state import ArticleOutcomes, open_state
 
 

@@ -16,11 +16,11 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 
 from newsarchive import counts
+from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.blocks import absolute
 from newsarchive.config import bool_setting, int_setting
 from newsarchive.counts import Counts
-from newsarchive.extract import absolute
 from newsarchive.items import Article
-from newsarchive.layout import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.processors import (
     content_hash,
     detect_script,

@@ -6,7 +6,7 @@ import re
 
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, absolute
+from newsarchive.blocks import Block, absolute
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import BYLINE_MARKS, is_chrome_line, read_byline
 from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name

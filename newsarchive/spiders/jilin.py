@@ -6,7 +6,7 @@ import re
 
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, absolute, text_of
+from newsarchive.blocks import Block, Page, absolute, text_of
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     normalize_space,

@@ -14,7 +14,7 @@ from typing import ClassVar
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.extract import Block, Page, blocks, element_with_text, text_of
+from newsarchive.blocks import Block, Page, blocks, element_with_text, text_of
 from newsarchive.fallback import read_page
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
@@ -56,7 +56,7 @@ class PortalReader:
     site_names: ClassVar[tuple[str, ...]] = ()  # further names the site prints in <title> (吉网)
     outlets: ClassVar[tuple[str, ...]] = ()  # its region's papers, as datelines print them (吉林日报)
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
-    # Selectors (the form is newsarchive.extract.Page's), each tried in order.
+    # Selectors (the form is newsarchive.blocks.Page's), each tried in order.
     title_selectors: ClassVar[tuple[str, ...]] = ("//h1",)
     date_selectors: ClassVar[tuple[str, ...]] = ()  # the line printing the date (and 来源)
     crumb_selectors: ClassVar[tuple[str, ...]] = ()

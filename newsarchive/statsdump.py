@@ -1,4 +1,4 @@
-"""Small crawl extensions: the User-Agent built from CONTACT, and the final stats dumped."""
+"""The crawl's final stats written as JSON to ``STATS_DUMP_FILE`` (tools, tests and crawlall read them)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,12 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.settings import BaseSettings
-
-import newsarchive
 
 
 def jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
-
-
-class ContactAddon:
-    """Builds the User-Agent from ``CONTACT`` (``-s CONTACT=mailto:you@example.org`` is enough),
-    unless a User-Agent was given outright."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        project = 20  # the priority of the project's own settings.py
-        if (settings.getpriority("USER_AGENT") or 0) <= project:
-            agent = f"newsarchive/{newsarchive.__version__} (+{settings.get('CONTACT')}; archival crawler)"
-            settings.set("USER_AGENT", agent, priority="project")
 
 
 class StatsDump:
