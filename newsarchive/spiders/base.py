@@ -16,18 +16,16 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 
 from newsarchive import counts
-from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive_paths import META_FETCHED_AT, utc_stamp
 from newsarchive.blocks import absolute
 from newsarchive.config import bool_setting, int_setting
 from newsarchive.counts import Counts
 from newsarchive.items import Article
 from newsarchive.processors import (
-    content_hash,
-    detect_script,
-    to_simplified,
     unique,
 )
 from newsarchive.spiders.reading import PortalReader
+from newsarchive.spiders.records import finish_record, merge_page, provenance
 from newsarchive.state import State, open_state
 
 _TEXT_TYPES = (b"application/xhtml+xml", b"application/xml")
@@ -351,17 +349,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
             self.logger.error("Not archived: %s gave the canonical URL %s, which is not on its allowed_domains %s; "
                               "fix canonical_article", self.name, ref.url, ", ".join(self.allowed_domains))
             return None
-        item["id"] = self.record_id(ref)
-        item["source"] = self.name
-        item["site"] = self.site
-        item["url"] = ref.url
-        item["pages"] = state["total"]
-        item["content_hash"] = content_hash(item.get("body") or "")
-        item["language"] = detect_script(f"{item.get('title') or ''}\n{item.get('body') or ''}")
-        if item["language"] == "zh-Hant" and self.settings.getbool("ADD_SIMPLIFIED"):
-            item["title_simplified"] = to_simplified(item.get("title") or "")
-            item["body_simplified"] = to_simplified(item.get("body") or "")
-        item["crawled_at"] = state["crawled_at"]
+        finish_record(item, record_id=self.record_id(ref), source=self.name, site=self.site, url=ref.url,
+                      pages=state["total"], crawled_at=state["crawled_at"],
+                      add_simplified=hasattr(self, "crawler") and bool_setting(self.settings, "ADD_SIMPLIFIED"))
         self.count(counts.ARTICLES_EXTRACTED)
         self.count(counts.extraction(item["extraction"]))
         return item
@@ -372,24 +362,6 @@ class PortalSpider(PortalReader, scrapy.Spider):
             crawler = getattr(self, "crawler", None)
             counter = self.__dict__["_counter"] = Counts(crawler.stats if crawler is not None else None)
         counter(key, amount)
-
-
-def merge_page(item: dict[str, Any], page: Article) -> None:
-    """Append a later page of an article to the record built from its earlier pages."""
-    body = page.get("body") or ""
-    if body:
-        item["body"] = f"{item['body']}\n{body}" if item.get("body") else body
-    item["images"] = [*item.get("images", []), *page.get("images", [])]
-    item["authors"] = unique([*item.get("authors", []), *page.get("authors", [])])
-    item["editors"] = unique([*item.get("editors", []), *page.get("editors", [])])
-    item["warc"] = [*item.get("warc", []), *page.get("warc", [])]
-    if page.get("extraction") == "fallback":  # a record is as sure as its least sure page
-        item["extraction"] = "fallback"
-
-
-def provenance(response: Response) -> dict[str, Any]:
-    """Where a page's bytes are kept: its WARC file, record id and payload digest (when captured)."""
-    return {"url": response.url, **response.meta.get(META_WARC_RECORD, {})}
 
 
 def on_domains(url: str, domains: Iterable[str]) -> bool:
