@@ -1,4 +1,4 @@
-"""康巴传媒网 (kbcmw.com): the Ganzi portal's URL rules, list reading and article loader."""
+"""康巴传媒网 (kbcmw.com): the Ganzi portal's URL rules, selectors, and the byline rules only its pages have."""
 
 from __future__ import annotations
 

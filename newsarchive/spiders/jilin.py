@@ -1,4 +1,4 @@
-"""中国吉林网 (cnjiwang.com): the Jilin portal's URL rules, list reading and article loader."""
+"""中国吉林网 (cnjiwang.com): the Jilin portal's URL rules, TRS pagers, selectors, captions and editor search."""
 
 from __future__ import annotations
 
