@@ -365,3 +365,33 @@ def test_group_commits_are_a_prefix_of_the_writes(tmp_path: Path) -> None:
     state.flush()
     assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 7
     state.close()
+
+
+def test_a_crawl_paused_with_jobdir_resumes_and_archives_everything_once(tmp_path: Path) -> None:
+    """Scrapy's pause and resume (JOBDIR): the first SIGINT stops the crawl gracefully and keeps its
+    queue and the spider's ``state`` dict; the same command resumes it."""
+    site = sitegen.write_replay(sitegen.site(300), tmp_path / "site")
+    archive, job = tmp_path / "archive", tmp_path / "job"
+
+    def run() -> subprocess.Popen[str]:
+        args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
+                "-s", f"REPLAY_DIR={site}", "-s", f"ARCHIVE_DIR={archive}", "-s", f"JOBDIR={job}",
+                "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=2"]
+        return subprocess.Popen(args, cwd=ROOT, env={**os.environ, **STRICT}, stderr=subprocess.PIPE, text=True)
+
+    first = run()
+    deadline = time.monotonic() + 60
+    while count_lines(archive) < 50 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first.send_signal(signal.SIGINT)
+    err = first.communicate(timeout=60)[1]
+    assert first.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert "'finish_reason': 'shutdown'" in err, "the crawl finished before it could be paused: make the site larger"
+    paused_at = count_lines(archive)
+    second = run()
+    err = second.communicate(timeout=120)[1]
+    assert second.returncode == 0 and "Traceback" not in err, err[-3000:]
+    assert "Resuming crawl" in err and "'finish_reason': 'finished'" in err
+    ids = Counter(r["id"] for r in read_records(archive))
+    assert len(ids) == 300 and set(ids.values()) == {1}
+    assert paused_at < 300

@@ -54,3 +54,9 @@ def test_savefixture_names_the_case_from_the_url(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--name" in proc.stderr
     assert not any(tmp_path.iterdir())
     assert ROOT.exists()
+
+
+def test_crawlall_help_lists_its_exit_statuses() -> None:
+    shown = " ".join(scrapy_cmd("crawlall", "-h").stdout.split())
+    for status in ("0 every source healthy", "1 a source unhealthy", "2 usage error", "75 another crawlall"):
+        assert status in shown

@@ -149,6 +149,11 @@ class Command(ScrapyCommand):
     def short_desc(self) -> str:
         return "Run every spider once (cron entry point): lock, summary, non-zero exit when unhealthy"
 
+    def long_desc(self) -> str:
+        return (f"{self.short_desc()}.\n\nExit status: 0 every source healthy; {EXIT_UNHEALTHY} a source unhealthy "
+                f"(the summary's problems say why); 2 usage error; {EXIT_LOCKED} another crawlall holds "
+                "ARCHIVE_DIR/crawlall.lock (nothing was done, try later).")
+
     def add_options(self, parser: ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",

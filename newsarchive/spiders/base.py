@@ -128,7 +128,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
     # --- the crawl ----------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        state = self.state
+        state = self.archive_state
         if state is not None:
             # A run that did not end normally may have left list pages unread: walk them all now.
             self.resume_walk = not state.begin_run(self.name)
@@ -175,7 +175,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         return None
 
     def parse_list(self, response: Response) -> Iterator[Any]:
-        state = self.state
+        state = self.archive_state
         if response.status == 304:  # unchanged since the last run: what it showed then still holds
             self.count(counts.LIST_UNCHANGED)
             page = self.remembered_list(response.url)
@@ -201,7 +201,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
             self.count("pagination_stopped")
 
     def remembered_list(self, url: str) -> ListPage:
-        shown = self.state.list_links(url) if self.state is not None else None
+        shown = self.archive_state.list_links(url) if self.archive_state is not None else None
         if not isinstance(shown, dict):
             return ListPage([], [])
         return ListPage(list(shown.get("articles", [])), list(shown.get("next", [])))
@@ -222,8 +222,8 @@ class PortalSpider(PortalReader, scrapy.Spider):
         """Requests for the articles not known yet, each noted as pending first (a crash between
         the two cannot lose it)."""
         new = self.unknown(refs)
-        if new and self.state is not None:
-            self.state.add_pending(self.name, [(self.record_id(r), r.url) for r in new])
+        if new and self.archive_state is not None:
+            self.archive_state.add_pending(self.name, [(self.record_id(r), r.url) for r in new])
         return [self.article_request(r) for r in new]
 
     def article_failed(self, failure: Any) -> None:
@@ -233,8 +233,8 @@ class PortalSpider(PortalReader, scrapy.Spider):
         status = getattr(response, "status", None)
         if status in (404, 410):
             self.count("article_gone")
-            if self.state is not None:
-                self.state.forget_pending(request.meta["record_id"])
+            if self.archive_state is not None:
+                self.archive_state.forget_pending(request.meta["record_id"])
             self.logger.info("Article gone (%s), not tried again: %s", status, request.url)
             return
         self.count("article_failed")
@@ -257,14 +257,16 @@ class PortalSpider(PortalReader, scrapy.Spider):
                              request.url, ", ".join(request.meta["redirect_urls"]))
 
     def closed(self, reason: str) -> None:
-        if reason == "finished" and self.state is not None:
-            self.state.end_run(self.name)
+        if reason == "finished" and self.archive_state is not None:
+            self.archive_state.end_run(self.name)
 
     def record_id(self, ref: ArticleRef) -> str:
         return f"{self.name}:{ref.article_id}"
 
     @property
-    def state(self) -> State | None:
+    def archive_state(self) -> State | None:
+        """The archive's state (None when INCREMENTAL is off). Not ``state``: Scrapy's JOBDIR keeps
+        a spider's ``state`` dict between a paused crawl and its resumption."""
         crawler = getattr(self, "crawler", None)
         if crawler is None or not bool_setting(crawler.settings, "INCREMENTAL"):
             return None
@@ -276,7 +278,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         this run as pending. The state is asked once for all of them."""
         wanted = {self.record_id(r): r for r in refs}
         wanted = {i: r for i, r in wanted.items() if i not in self.retrying}
-        state = self.state
+        state = self.archive_state
         if state is None or not wanted:
             return list(wanted.values())
         known = ("archived", "duplicate") if self.full else ("archived", "duplicate", "rejected")
