@@ -60,3 +60,10 @@ def test_crawlall_help_lists_its_exit_statuses() -> None:
     shown = " ".join(scrapy_cmd("crawlall", "-h").stdout.split())
     for status in ("0 every source healthy", "1 a source unhealthy", "2 usage error", "75 another crawlall"):
         assert status in shown
+
+
+def test_crawlall_refuses_what_it_would_ignore(tmp_path: Path) -> None:
+    proc = scrapy_cmd("crawlall", "-O", str(tmp_path / "x.jsonl"), "-s", f"ARCHIVE_DIR={tmp_path}", check=False)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "crawlall takes no arguments or feed options" in proc.stderr
+    assert not (tmp_path / "runs").exists(), "nothing may be crawled"

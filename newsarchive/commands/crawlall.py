@@ -162,6 +162,10 @@ class Command(ScrapyCommand):
 
     def process_options(self, args: list[str], opts: Namespace) -> None:
         super().process_options(args, opts)
+        if args:  # Scrapy hands over what it did not parse: an option meant for crawl (-o, -O) lands here
+            raise UsageError(f"crawlall takes no arguments or feed options (got {' '.join(args)}): records go to "
+                             "ARCHIVE_DIR; to export one spider's records, run scrapy crawl SPIDER -O FILE",
+                             print_help=False)
         try:
             opts.spargs = arglist_to_dict(opts.spargs)
         except ValueError:
