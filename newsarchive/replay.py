@@ -206,11 +206,16 @@ def build_index(value: str) -> CaseIndex:
     return CaseIndex(cases)
 
 
-def build_response(request: Request, status: int, headers: dict[str, list[str]], body: bytes) -> Response:
+# The flag of a response replay made up (a URL no case holds): no server sent it, no capture keeps it.
+MISSING = "replay-missing"
+
+
+def build_response(request: Request, status: int, headers: dict[str, list[str]], body: bytes,
+                   flags: tuple[str, ...] = ()) -> Response:
     scrapy_headers = Headers(headers)
     cls = responsetypes.from_args(headers=scrapy_headers, url=request.url, body=body)
     return cls(url=request.url, status=status, headers=scrapy_headers, body=body, request=request,
-               flags=["replay"])
+               flags=["replay", *flags])
 
 
 def not_modified(request: Request, headers: dict[str, list[str]]) -> bool:
@@ -239,7 +244,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
         case = self.index.find(request.url)
         if case is None:
             self.count("replay/missing")
-            return build_response(request, 404, {"Content-Type": ["text/html"]}, b"")
+            return build_response(request, 404, {"Content-Type": ["text/html"]}, b"", (MISSING,))
         self.count("replay/hit")
         if case.status == 200 and not_modified(request, case.headers):
             return build_response(request, 304, {k: v for k, v in case.headers.items()

@@ -37,6 +37,7 @@ import newsarchive
 from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.config import bool_setting, int_setting, setting
 from newsarchive.counts import Counts
+from newsarchive.replay import MISSING
 from newsarchive.state import WarcPayloads, open_state
 
 logger = logging.getLogger(__name__)
@@ -198,6 +199,11 @@ class WarcCaptureMiddleware:
     # --- records ----------------------------------------------------------------------------------
 
     def process_response(self, request: Request, response: Response) -> Response:
+        # A page answered from an archived WARC record keeps that record as its provenance, and a
+        # URL replay found no case for was never sent by a server: writing either would fabricate
+        # a capture dated now.
+        if META_WARC_RECORD in request.meta or MISSING in response.flags:
+            return response
         fetched = datetime.now(UTC)
         date = warc_date(fetched)
         body = response.body
