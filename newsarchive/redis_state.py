@@ -234,7 +234,10 @@ class RedisState:
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         # Only with the page's links remembered: a 304 must find what the page showed (see ArchiveState).
-        raw, links = self.db.hmget(P + "fetched", url)[0], self.db.hexists(P + "lists", url)
+        pipe = self.db.pipeline(transaction=False)
+        pipe.hget(P + "fetched", url)
+        pipe.hexists(P + "lists", url)
+        raw, links = pipe.execute()
         if not raw or not links:
             return None, None
         entry = json.loads(raw)

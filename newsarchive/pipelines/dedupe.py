@@ -29,7 +29,6 @@ class DedupePipeline:
                  worker: str = "") -> None:
         self.duplicates = DailyFiles(Path(archive_dir) / "duplicates", worker)
         self.state = state
-        self.stats = stats
         self.counts = Counts(stats)
 
     @classmethod

@@ -40,7 +40,6 @@ class JsonLinesStore:
                  fsync: bool = False, worker: str = "") -> None:
         self.archive_dir = Path(archive_dir)
         self.state = state
-        self.stats = stats
         self.count = Counts(stats)
         # Field coverage, counted here and handed to the stats once at close (twenty counts a record).
         self.fields: collections.Counter[str] = collections.Counter()

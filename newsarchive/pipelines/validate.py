@@ -140,7 +140,6 @@ class ValidatePipeline:
                  max_chrome: float = 0.5) -> None:
         self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
         self.state = state
-        self.stats = stats
         self.count = Counts(stats)
         self.min_body = min_body
         self.title_bounds = title_bounds

@@ -201,7 +201,8 @@ class PortalSpider(PortalReader, scrapy.Spider):
             self.count("pagination_stopped")
 
     def remembered_list(self, url: str) -> ListPage:
-        shown = self.archive_state.list_links(url) if self.archive_state is not None else None
+        state = self.archive_state
+        shown = state.list_links(url) if state is not None else None
         if not isinstance(shown, dict):
             return ListPage([], [])
         return ListPage(list(shown.get("articles", [])), list(shown.get("next", [])))
@@ -222,8 +223,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
         """Requests for the articles not known yet, each noted as pending first (a crash between
         the two cannot lose it)."""
         new = self.unknown(refs)
-        if new and self.archive_state is not None:
-            self.archive_state.add_pending(self.name, [(self.record_id(r), r.url) for r in new])
+        state = self.archive_state
+        if new and state is not None:
+            state.add_pending(self.name, [(self.record_id(r), r.url) for r in new])
         return [self.article_request(r) for r in new]
 
     def article_failed(self, failure: Any) -> None:
@@ -268,9 +270,13 @@ class PortalSpider(PortalReader, scrapy.Spider):
         """The archive's state (None when INCREMENTAL is off). Not ``state``: Scrapy's JOBDIR keeps
         a spider's ``state`` dict between a paused crawl and its resumption."""
         crawler = getattr(self, "crawler", None)
-        if crawler is None or not bool_setting(crawler.settings, "INCREMENTAL"):
+        if crawler is None:
             return None
-        return open_state(crawler)
+        if "_archive_state" not in self.__dict__:  # asked several times a page: resolved once a crawl
+            incremental = bool_setting(crawler.settings, "INCREMENTAL")
+            self.__dict__["_archive_state"] = open_state(crawler) if incremental else None
+        state: State | None = self.__dict__["_archive_state"]
+        return state
 
     def unknown(self, refs: Iterable[ArticleRef]) -> list[ArticleRef]:
         """The articles to request, one per id: not archived (or a duplicate) in an earlier
