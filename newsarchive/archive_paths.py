@@ -12,7 +12,8 @@ from pathlib import Path
 
 # Request meta keys through which the fetch of a page reaches its record: set by WARC capture or by
 # replay from WARC, read by the spider.
-META_WARC_RECORD = "warc_record"  # {"warc_file", "warc_record_id", "warc_payload_digest"}
+# {"warc_file", "warc_record_id", "warc_payload_digest", "warc_offset", "warc_length"}
+META_WARC_RECORD = "warc_record"
 META_FETCHED_AT = "fetched_at"  # utc_stamp() of the fetch
 
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")

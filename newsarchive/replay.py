@@ -86,10 +86,12 @@ class WarcCase:
     headers: dict[str, list[str]]
     payload_path: Path  # the file and offset of the record holding the payload
     payload_offset: int
-    warc_file: str  # the record this case stands for (a revisit's own file and id)
+    warc_file: str  # the record this case stands for (a revisit's own file, id and place)
     record_id: str
     digest: str
     date: str
+    record_offset: int
+    record_length: int
 
     def body(self) -> bytes:
         with self.payload_path.open("rb") as fh:
@@ -98,8 +100,9 @@ class WarcCase:
                 return bytes(record.raw_stream.read())
         raise ValueError(f"no WARC record at {self.payload_path}:{self.payload_offset}")
 
-    def provenance(self) -> dict[str, str]:
-        return {"warc_file": self.warc_file, "warc_record_id": self.record_id, "warc_payload_digest": self.digest}
+    def provenance(self) -> dict[str, str | int]:
+        return {"warc_file": self.warc_file, "warc_record_id": self.record_id, "warc_payload_digest": self.digest,
+                "warc_offset": self.record_offset, "warc_length": self.record_length}
 
     def fetched_at(self) -> str:
         return utc_stamp(datetime.fromisoformat(self.date.replace("Z", "+00:00")))
@@ -118,6 +121,8 @@ def read_warc(path: Path) -> list[WarcCase]:
             kind = record.rec_type
             if kind not in ("response", "revisit") or record.http_headers is None:
                 continue
+            iterator.read_to_end(record)  # the record's length is known once it is read
+            offset, length = iterator.get_record_offset(), iterator.get_record_length()
             head = record.rec_headers
             status = int(record.http_headers.get_statuscode() or 0)
             headers: dict[str, list[str]] = {}
@@ -128,9 +133,10 @@ def read_warc(path: Path) -> list[WarcCase]:
             found.append(WarcCase(
                 url=head.get_header("WARC-Target-URI"), status=status, headers=headers,
                 payload_path=path if payload else Path(""),
-                payload_offset=iterator.get_record_offset() if payload else -1, warc_file=path.name,
+                payload_offset=offset if payload else -1, warc_file=path.name,
                 record_id=head.get_header("WARC-Record-ID") or "",
                 digest=head.get_header("WARC-Payload-Digest") or "", date=head.get_header("WARC-Date") or "",
+                record_offset=offset, record_length=length,
             ))
     return found
 

@@ -180,6 +180,9 @@ class WarcCaptureMiddleware:
         return self._serialise(self.writer.create_warcinfo_record(filename, info))
 
     def _serialise(self, *records: Any) -> bytes:
+        return b"".join(self._members(*records))
+
+    def _members(self, *records: Any) -> list[bytes]:
         """Each record as a gzip member of its own (the layout readers and indexers expect), at
         ``WARC_GZIP_LEVEL``: warcio's own writer compresses at level 9, several times the cost for
         a few per cent of size on HTML."""
@@ -189,7 +192,7 @@ class WarcCaptureMiddleware:
             WARCWriter(raw, gzip=False, warc_version="1.1").write_record(record)
             member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
             out.append(member.compress(raw.getvalue()) + member.flush())
-        return b"".join(out)
+        return out
 
     def close(self, spider: Any = None) -> None:
         if self.current is not None:
@@ -227,15 +230,18 @@ class WarcCaptureMiddleware:
             http_headers=self._request_headers(request),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
-        data = self._serialise(record, req_record)
+        response_member, request_member = self._members(record, req_record)
+        data = response_member + request_member
         warc = self._file_for(len(data))
+        offset = warc.size  # where the response record's gzip member starts: `warcio extract FILE OFFSET`
         warc.append(data)
         if original is None and body and response.status == 200:
             self.state.remember_warc_payload(digest, request.url, date, record_id, warc.final_path.name)
         self.count("warc/revisit" if original else "warc/response")
         self.count("warc/bytes", len(data))
         request.meta[META_WARC_RECORD] = {"warc_file": warc.final_path.name, "warc_record_id": record_id,
-                                       "warc_payload_digest": digest}
+                                       "warc_payload_digest": digest, "warc_offset": offset,
+                                       "warc_length": len(response_member)}
         request.meta[META_FETCHED_AT] = utc_stamp(fetched)
         return response
 
