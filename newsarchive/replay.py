@@ -141,13 +141,14 @@ def read_warc(path: Path) -> list[WarcCase]:
     return found
 
 
-def find_cases(root: Path) -> list[AnyCase]:
-    """Every case under ``root`` (a directory or a WARC file), in a stable order."""
+def find_cases(root: Path) -> tuple[list[Case], list[WarcCase]]:
+    """Every fixture case and every WARC record under ``root`` (a directory or a WARC file), in a
+    stable order; revisits are left for :func:`resolve_revisits` over all paths together."""
     if root.is_file() and root.name.endswith(WARC_SUFFIXES):
-        return resolve_revisits(list(read_warc(root)))
+        return [], read_warc(root)
     if not root.is_dir():
         raise NotConfigured(f"REPLAY_DIR {str(root)!r} is neither a directory nor a WARC file")
-    cases: list[AnyCase] = []
+    cases: list[Case] = []
     warcs: list[WarcCase] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -156,21 +157,28 @@ def find_cases(root: Path) -> list[AnyCase]:
         for name in sorted(filenames):
             if name.endswith(WARC_SUFFIXES):
                 warcs += read_warc(Path(dirpath) / name)
-    return cases + resolve_revisits(warcs)
+    return cases, warcs
 
 
-def resolve_revisits(cases: list[WarcCase]) -> list[AnyCase]:
-    """Point each revisit at the payload of the response it refers to (by digest)."""
+def resolve_revisits(cases: list[WarcCase]) -> list[WarcCase]:
+    """Point each revisit at the payload of the response it refers to (by digest), wherever among
+    the given records that response is; a revisit whose payload none holds is left out, and said
+    once with how many."""
     by_digest = {c.digest: c for c in cases if c.payload_offset >= 0 and c.digest}
-    resolved: list[AnyCase] = []
+    resolved: list[WarcCase] = []
+    unresolved: list[str] = []
     for case in sorted(cases, key=lambda c: c.date):
         if case.payload_offset < 0:
             original = by_digest.get(case.digest)
             if original is None:
-                logger.warning("Revisit of %s refers to a payload not in the replayed files; skipped", case.url)
+                unresolved.append(case.url)
                 continue
             case = replace(case, payload_path=original.payload_path, payload_offset=original.payload_offset)
         resolved.append(case)
+    if unresolved:
+        logger.warning("%d revisit record(s) refer to payloads in none of the replayed files (their first "
+                       "captures are elsewhere); not replayed: %s%s", len(unresolved), ", ".join(unresolved[:3]),
+                       ", …" if len(unresolved) > 3 else "")
     return resolved
 
 
@@ -205,11 +213,44 @@ def replay_paths(value: str) -> list[Path]:
 
 
 def build_index(value: str) -> CaseIndex:
-    """The index over every path of a REPLAY_DIR value."""
-    cases: list[AnyCase] = []
+    """The index over every path of a REPLAY_DIR value, revisits resolved across all of them."""
+    cases: list[Case] = []
+    warcs: list[WarcCase] = []
     for path in replay_paths(value):
-        cases += find_cases(path)
-    return CaseIndex(cases)
+        found, records = find_cases(path)
+        cases += found
+        warcs += records
+    return CaseIndex([*cases, *resolve_revisits(warcs)])
+
+
+def _signature(value: str) -> tuple[tuple[str, int, int], ...]:
+    """What the files under a REPLAY_DIR value are now: a changed file makes a new index."""
+    found = []
+    for root in replay_paths(value):
+        paths = [root] if root.is_file() else [Path(d) / n for d, _, names in os.walk(root) for n in names]
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(found))
+
+
+_built: dict[str, tuple[tuple[tuple[str, int, int], ...], CaseIndex]] = {}
+
+
+def index_for(value: str) -> CaseIndex:
+    """The index of a REPLAY_DIR value, read once per process while its files stay as they are: the
+    http and https handlers, and every spider of a crawlall or reparse, share it."""
+    signature = _signature(value)
+    cached = _built.get(value)
+    if cached is None or cached[0] != signature:
+        index = build_index(value)
+        _built[value] = (signature, index)
+        logger.info("Replaying %d recorded responses from %s", len(index), value)
+        return index
+    return cached[1]
 
 
 # The flag of a response replay made up (a URL no case holds): no server sent it, no capture keeps it.
@@ -241,10 +282,8 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        value = crawler.settings.get("REPLAY_DIR") or ""
-        self.index = build_index(value)
+        self.index = index_for(crawler.settings.get("REPLAY_DIR") or "")
         self.count = Counts(crawler.stats)
-        logger.info("Replaying %d recorded responses from %s", len(self.index), value)
 
     async def download_request(self, request: Request) -> Response:
         case = self.index.find(request.url)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sitegen
-from helpers import FIXTURES, ROOT, crawl, read_records, scrapy_cmd
+from helpers import FIXTURES, ROOT, crawl, read_records, scrapy_cmd, without_run_fields
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.warc import OPEN_SUFFIX, recover_open_files
@@ -152,6 +152,18 @@ def test_unchanged_page_fetched_again_is_a_revisit(tmp_path: Path) -> None:
         assert originals[revisit["refers_to"]]["uri"] == revisit["uri"]
     for path in (archive / "warc").glob("*.warc.gz"):
         assert warcio("check", str(path)).returncode == 0
+    # Reparse over both runs' files: each revisit is answered with its original's payload from the
+    # other file, the newest capture is the provenance, and the files are indexed once.
+    rebuilt = tmp_path / "r"
+    proc = scrapy_cmd("reparse", str(archive / "warc"), "-s", f"ARCHIVE_DIR={rebuilt}", "-s", "LOG_LEVEL=INFO")
+    assert "reparse: ganzi: 5 record(s)" in proc.stdout
+    assert "none of the replayed files" not in proc.stderr
+    assert proc.stderr.count("Replaying ") == 1, proc.stderr[-3000:]
+    kinds = {r["id"]: r["type"] for r in records}
+    again = {r["id"]: r for r in read_records(rebuilt)}
+    assert {k: without_run_fields(r) for k, r in again.items()} == {
+        r["id"]: without_run_fields(r) for r in read_records(archive)}
+    assert {kinds[page["warc_record_id"]] for r in again.values() for page in r["warc"]} == {"revisit"}
 
 
 def test_files_rotate_at_the_size_setting(tmp_path: Path) -> None:

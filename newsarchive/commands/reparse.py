@@ -22,7 +22,7 @@ from scrapy.exceptions import UsageError
 from newsarchive import counts
 from newsarchive.archive_paths import record_files
 from newsarchive.config import setting
-from newsarchive.replay import WARC_SUFFIXES, build_index
+from newsarchive.replay import WARC_SUFFIXES, index_for
 from newsarchive.spiders.base import PortalSpider
 
 
@@ -78,7 +78,7 @@ class Command(ScrapyCommand):
             moved = move_aside(archive)
             if moved is not None:
                 print(f"reparse: the previous records and state are kept in {moved}")
-        urls = build_index(",".join(str(f) for f in files)).urls()
+        urls = index_for(",".join(str(f) for f in files)).urls()
         process = self.crawler_process
         names = [n.strip() for n in (opts.spiders or "").split(",") if n.strip()] or process.spider_loader.list()
         totals: dict[str, int] = {}
