@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
+import logging
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any, Self
 
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from twisted.internet.base import DelayedCall
 
 from newsarchive.config import float_setting
+
+logger = logging.getLogger(__name__)
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -37,35 +44,83 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-class BackoffRetryMiddleware(RetryMiddleware):
-    """Waits ``RETRY_BACKOFF_BASE * 2**(n-1)`` seconds (at most ``RETRY_BACKOFF_MAX``) before the
-    n-th retry of a request, or what the server's Retry-After asks (within the same cap).
+# Request meta: the monotonic time before which a retry must not be sent.
+RETRY_AT = "newsarchive_retry_at"
 
-    The wait holds back only the request being retried, never the rest of the crawl.
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Spaces the n-th retry of a request ``RETRY_BACKOFF_BASE * 2**(n-1)`` seconds out (at most
+    ``RETRY_BACKOFF_MAX``), or as long as the server's Retry-After asks (within the same cap).
+
+    Nothing waits in the downloader: the retry goes back to the engine at once, is parked when the
+    engine schedules it (``request_scheduled``) and scheduled again when it is due. A sick host's
+    retries hold no download slot, so the crawl's other pages go on; the spider is kept open while
+    a retry is parked.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.base = float_setting(settings, "RETRY_BACKOFF_BASE")
         self.cap = float_setting(settings, "RETRY_BACKOFF_MAX")
+        self.parked: dict[int, tuple[Request, DelayedCall]] = {}
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        mw = super().from_crawler(crawler)
+        crawler.signals.connect(mw.park, signal=signals.request_scheduled)
+        crawler.signals.connect(mw.keep_open, signal=signals.spider_idle)
+        crawler.signals.connect(mw.drop_parked, signal=signals.spider_closed)
+        return mw
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         result = super().process_response(request, response)
         if isinstance(result, Request):
-            await self._wait(result, retry_after_seconds(response.headers.get(b"Retry-After")))
+            self._space(result, retry_after_seconds(response.headers.get(b"Retry-After")))
         return result
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            await self._wait(result, None)
+            self._space(result, None)
         return result
 
-    async def _wait(self, retry: Request, asked: float | None) -> None:
+    def _space(self, retry: Request, asked: float | None) -> None:
         attempt = int(retry.meta.get("retry_times", 1))
         delay = min(self.cap, self.base * 2 ** (attempt - 1))
         if asked is not None:
             delay = min(self.cap, max(delay, asked))
         if delay > 0:
             self.crawler.stats.inc_value("newsarchive/retry_wait_seconds", delay)  # type: ignore[union-attr]
-            await asyncio.sleep(delay)
+            retry.meta[RETRY_AT] = time.monotonic() + delay
+
+    # --- the waiting room -------------------------------------------------------------------------
+
+    def park(self, request: Request, spider: Any = None) -> None:
+        """``request_scheduled``: keep a retry that is not due yet out of the scheduler until it is."""
+        due = request.meta.pop(RETRY_AT, None)
+        if due is None:
+            return
+        from twisted.internet import reactor  # the crawler's, installed by now
+
+        delay = max(0.0, due - time.monotonic())
+        call = reactor.callLater(delay, self._release, request)  # type: ignore[attr-defined,unused-ignore]
+        self.parked[id(request)] = (request, call)
+        raise IgnoreRequest("retry parked until due")
+
+    def _release(self, request: Request) -> None:
+        self.parked.pop(id(request), None)
+        assert self.crawler.engine is not None
+        self.crawler.engine.crawl(request)
+
+    def keep_open(self, spider: Any = None) -> None:
+        if self.parked:
+            raise DontCloseSpider(f"{len(self.parked)} retries waiting")
+
+    def drop_parked(self, spider: Any = None, reason: str = "") -> None:
+        """A crawl stopped early (a signal, a limit) leaves its waiting retries to the next run,
+        which finds their articles pending."""
+        for request, call in self.parked.values():
+            if call.active():
+                call.cancel()
+            logger.info("Retry of %s not sent: the crawl closed first (%s)", request.url, reason)
+        self.parked.clear()

@@ -282,3 +282,48 @@ def test_a_list_linking_ten_thousand_articles(tmp_path: Path) -> None:
     assert stats["newsarchive/list_links"] == 10_000
     assert stats["newsarchive/article_gone"] == 10_000
     assert time.monotonic() - started < 240
+
+
+def test_a_waiting_retry_holds_back_no_other_page(tmp_path: Path) -> None:
+    """Eight articles answer 503 with Retry-After: 6, as many as CONCURRENT_REQUESTS; a ninth is healthy.
+    Waiting retries take no download slot: the healthy article is fetched before any retry is due,
+    and each retry is sent no earlier than the server asked."""
+    sick = [BASE + 100 + n for n in range(8)]
+    healthy = BASE + 200
+    answered: dict[int, list[tuple[float, int]]] = {aid: [] for aid in [*sick, healthy]}
+
+    def article(aid: int, failures: int) -> Callable[[BaseHTTPRequestHandler], None]:
+        def run(h: BaseHTTPRequestHandler) -> None:
+            status = 503 if len(answered[aid]) < failures else 200
+            answered[aid].append((time.monotonic(), status))
+            if status == 503:
+                send(h, 503, {**HTML, "Retry-After": "6"}, b"busy")
+            else:
+                send(h, 200, HTML, page(aid - BASE))
+        return run
+
+    # The scheduler hands out the last link of a list first: the healthy article comes after the sick ones.
+    ids = [healthy, *sick]
+    links = "".join(f'<li class="newscontent"><a href="{H}/html/xw/dzyw/{aid}.html">{aid}</a></li>' for aid in ids)
+    listing = (f'<html><head><meta charset="gb2312"></head><body><div class="modular_classify_item2"><ul>{links}'
+               "</ul></div></body></html>").encode("gbk")
+    routes: dict[str, Any] = {f"{H}/html/xw/dzyw/{aid}.html": article(aid, 1 if aid != healthy else 0) for aid in ids}
+    routes[f"{H}/html/xw/dzyw/"] = static(200, HTML, listing)
+    archive = tmp_path / "archive"
+    with serve(routes) as (proxy, _):
+        env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
+        proc = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={H}/html/xw/dzyw/",
+             "-s", f"ARCHIVE_DIR={archive}", "-s", "ROBOTSTXT_OBEY=False", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=8",
+             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=INFO"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-6000:]
+    assert [status for _, status in answered[healthy]] == [200]
+    first_busy = min(times[0][0] for aid, times in answered.items() if aid != healthy)
+    retries = [times[1][0] for aid, times in answered.items() if aid != healthy]
+    assert answered[healthy][0][0] < min(retries), "the healthy article waited behind the retries"
+    assert answered[healthy][0][0] - first_busy < 3.0
+    assert min(retries) - first_busy >= 5.5  # Retry-After honoured (less the spread of the first answers)
+    assert sorted(r["url"].rsplit("/", 1)[1] for r in read_records(archive)) == sorted(f"{aid}.html" for aid in ids)
