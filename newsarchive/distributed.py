@@ -1,4 +1,5 @@
-"""Several crawler processes on one Redis frontier: ``-s REDIS_URL=redis://host:port/db``.
+"""Several crawler processes on one Redis frontier: the scheduler side (``newsarchive.frontier``
+switches to it when ``REDIS_URL`` is set; this module needs the ``redis`` extra).
 
 scrapy-redis provides the shared request queue and the shared duplicate filter; this module adds
 what an archive needs on top:
@@ -15,30 +16,25 @@ what an archive needs on top:
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 from scrapy.utils.reactor import CallLaterOnce
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from newsarchive.config import int_setting, setting
+from newsarchive.frontier import PREFIX, redacted
 from newsarchive.redis_state import alive_key
 from newsarchive.state import open_state
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "newsarchive"
 WAKE_INTERVAL = 0.05  # seconds before a worker that found the shared queue empty looks again
 # Release what this worker is done with (ARGV: taken tokens), pop the best request and note it as
 # taken, atomically: a kill between the steps cannot lose a request.
@@ -59,62 +55,6 @@ if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
-
-
-def redacted(url: str) -> str:
-    """A Redis URL fit for logs: the password replaced.
-
-    >>> redacted("redis://:s3cret@10.0.0.5:6379/0"), redacted("redis://user:pw@host/1")
-    ('redis://:***@10.0.0.5:6379/0', 'redis://user:***@host/1')
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
-
-
-class SecretUrl(str):
-    """A URL whose repr hides its password: Scrapy logs overridden settings with repr."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return repr(redacted(str(self)))
-
-
-def default_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%d%H")
-
-
-class RedisAddon:
-    """Switches scheduler, duplicate filter and archive state to Redis when ``REDIS_URL`` is set."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        url = setting(settings, "REDIS_URL")
-        if not url:
-            return
-        run_id = settings.get("RUN_ID") or default_run_id()
-        # One identity per process: two workers on one host must never share one (each would take
-        # the other's requests for its own and put them back on the queue, fetching them twice).
-        worker = settings.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
-        for key, value in (
-            ("SCHEDULER", "newsarchive.distributed.ReliableScheduler"),
-            ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
-            ("SCHEDULER_PERSIST", True),
-            ("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests"),
-            ("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:seen:{run_id}"),
-            ("ARCHIVE_STATE", "newsarchive.redis_state.RedisState"),
-            ("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"),
-                                    "newsarchive.distributed.ReleaseTakenMiddleware": 1}),
-            ("WORKER_ID", worker),
-            ("RUN_ID", run_id),
-        ):
-            settings.set(key, value, priority="project")
-        # Scrapy logs every overridden setting: keep the password out of the log.
-        settings.set("REDIS_URL", SecretUrl(url), priority="cmdline")
 
 
 class ReliableScheduler(Scheduler):

@@ -68,7 +68,7 @@ RUN_ID = ""  # workers with the same RUN_ID form one crawl (default: the UTC hou
 WORKER_HEARTBEAT_TTL = 60  # seconds without a heartbeat before a worker's taken requests are put back
 ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,
-    "newsarchive.distributed.RedisAddon": 10,
+    "newsarchive.frontier.RedisAddon": 10,
     "newsarchive.contact.ContactAddon": 20,
 }
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from newsarchive.archive_paths import crawl_day, source_dir
-from newsarchive.distributed import redacted
 from newsarchive.fallback import read_page
+from newsarchive.frontier import redacted
 from newsarchive.pipelines.validate import problems
 from newsarchive.processors import (
     chrome_phrase,
