@@ -70,6 +70,12 @@ ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,
     "newsarchive.frontier.RedisAddon": 10,
     "newsarchive.contact.ContactAddon": 20,
+    "newsarchive.contracts.CheckAddon": 30,
+}
+# scrapy check: each portal's sample pages through the shared callbacks (newsarchive/contracts.py).
+SPIDER_CONTRACTS = {
+    "newsarchive.contracts.SampleContract": 10,
+    "newsarchive.contracts.ValidRecordContract": 10,
 }
 
 # --- politeness on the live sites ------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
-from helpers import FIXTURES, ROOT, scrapy_cmd
+from helpers import FIXTURES, PORTAL_PACKAGES, ROOT, SPIDER_MODULES, scrapy_cmd, sources
 from loopback import serve
 
 
@@ -14,19 +15,52 @@ def test_scrapy_list() -> None:
     assert scrapy_cmd("list").stdout.split() == ["ganzi", "jilin"]
 
 
-def test_scrapy_parse_in_replay_mode() -> None:
+def test_scrapy_parse_in_replay_mode(tmp_path: Path) -> None:
     url = "https://news.cnjiwang.com/jwyc/201902/2823600.html"
     proc = scrapy_cmd("parse", "--spider", "jilin", "-c", "parse_article", "-s", f"REPLAY_DIR={FIXTURES}",
-                      "--nolog", url)
+                      "-s", f"ARCHIVE_DIR={tmp_path}", "--nolog", url)
     assert "吉林喜事连连 央媒纷纷“打卡”报道" in proc.stdout
     assert "jilin:2823600" in proc.stdout
 
 
-def test_scrapy_shell_in_replay_mode() -> None:
+def test_scrapy_shell_in_replay_mode(tmp_path: Path) -> None:
     url = "http://www.kbcmw.com/html/xw/dzyw/58225.html"
     code = "f\"{response.status} {response.css('div.article_title h3::text').get()}\""
-    proc = scrapy_cmd("shell", "-s", f"REPLAY_DIR={FIXTURES}", "--nolog", "-c", code, url)
+    proc = scrapy_cmd("shell", "-s", f"REPLAY_DIR={FIXTURES}", "-s", f"ARCHIVE_DIR={tmp_path}", "--nolog", "-c", code,
+                      url)
     assert proc.stdout.strip() == "200 切实增强紧迫感和责任感 全力阻断疫情扩散蔓延"
+
+
+def test_scrapy_check_runs_every_portals_contracts_offline() -> None:
+    """Per portal, two checks of the list callback (requests out, no items) and two of the article
+    callback (one record, valid), over the recorded pages; the checkout's archive is left as it was."""
+    before = tree(ROOT / "archive")
+    proc = scrapy_cmd("check", "-s", f"SPIDER_MODULES={SPIDER_MODULES}",
+                      "-s", f"REPLAY_DIR={','.join(str(d) for d in PORTAL_PACKAGES.values())}")
+    portals = len(sources())
+    assert portals == 3
+    assert f"Ran {4 * portals} contracts" in proc.stderr and proc.stderr.rstrip().endswith("OK"), proc.stderr
+    assert tree(ROOT / "archive") == before
+
+
+def tree(root: Path) -> list[tuple[Path, int]]:
+    """What is under ``root`` and when each was last written (nothing when there is no ``root``)."""
+    return sorted((p, p.stat().st_mtime_ns) for p in root.rglob("*"))
+
+
+def test_scrapy_check_fails_on_a_sample_that_would_be_rejected(tmp_path: Path) -> None:
+    """The Ganzi sample article recorded as the site's frame alone: it is read, and refused."""
+    replay = tmp_path / "replay"
+    shutil.copytree(FIXTURES / "ganzi", replay)
+    frame = ('<html><head><meta charset="utf-8"><title>切实增强紧迫感和责任感_康巴传媒网</title></head><body>'
+             '<div class="article_title"><h3>切实增强紧迫感和责任感</h3><p>甘孜日报 2020年02月02日</p></div>'
+             '<div class="article_content"><p>关于我们 | 联系我们 | 版权声明</p>'
+             '<p>甘孜日报社主办 康巴传媒网版权所有 蜀ICP备05004405号</p></div></body></html>')
+    (replay / "article-58225" / "response.body").write_text(frame, encoding="utf-8")
+    proc = scrapy_cmd("check", "ganzi", "-s", f"REPLAY_DIR={replay}", check=False)
+    assert proc.returncode == 1
+    assert "[ganzi] parse_article (@valid_record post-hook)" in proc.stderr, proc.stderr[-3000:]
+    assert "chrome_body" in proc.stderr or "short_body" in proc.stderr
 
 
 def test_savefixture_records_bytes_as_sent(tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
 
     allowed_domains: ClassVar[tuple[str, ...]]  # hosts (and their sub-domains) the crawl stays on
     default_start_urls: ClassVar[tuple[str, ...]]
+    sample_article: ClassVar[str]  # a one-page article that `scrapy check` reads (see newsarchive/contracts.py)
 
     def __init__(self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None,
                  **kwargs: Any) -> None:
@@ -175,6 +176,12 @@ class PortalSpider(PortalReader, scrapy.Spider):
         return None
 
     def parse_list(self, response: Response) -> Iterator[Any]:
+        """A channel list page: its new articles, then its next pages.
+
+        @sample list
+        @returns requests 1
+        @returns items 0 0
+        """
         state = self.archive_state
         if response.status == 304:  # unchanged since the last run: what it showed then still holds
             self.count(counts.LIST_UNCHANGED)
@@ -292,6 +299,12 @@ class PortalSpider(PortalReader, scrapy.Spider):
         return [r for i, r in wanted.items() if outcomes.get(i) not in known]
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        """An article's first page: its record (or a request for its next page).
+
+        @sample article
+        @returns items 1 1
+        @valid_record
+        """
         text = self.text_response(response)
         if text is None:
             return

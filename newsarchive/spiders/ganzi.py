@@ -36,6 +36,7 @@ class GanziSpider(PortalSpider):
         "http://www.kbcmw.com/html/xw/shms/",  # 社会民生
         "http://www.kbcmw.com/html/wh/xkbrw/",  # 康巴人文
     )
+    sample_article = "http://www.kbcmw.com/html/xw/dzyw/58225.html"  # the seed page
 
     title_selectors = ("div.article_title/h3", "div.article_title/h1", "//h1")
     date_selectors = ("div.article_title/p",)

@@ -35,6 +35,7 @@ class JilinSpider(PortalSpider):
         "https://news.cnjiwang.com/jlxwdt/sn/",  # 省内新闻
         "https://news.cnjiwang.com/jlxwdt/cc/",  # 长春
     )
+    sample_article = "https://news.cnjiwang.com/jwyc/201902/2823600.html"
 
     # One XPath per template generation, newest layouts first; text markers back them up.
     # One selector per template generation, newest first; text markers back them up.

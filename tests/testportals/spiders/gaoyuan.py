@@ -19,6 +19,7 @@ class GaoyuanSpider(PortalSpider):
     site = "高原新闻网"
     allowed_domains = ("gaoyuan.example",)
     default_start_urls = (f"{HOME}/news/yw/",)  # 要闻
+    sample_article = f"{HOME}/news/yw/202405/1001.html"
 
     title_selectors = ("h1.headline",)
     date_selectors = ("div.meta",)
