@@ -37,6 +37,11 @@ def field(name: str) -> str:
     return f"field/{name}"
 
 
+def published_on(day: str) -> str:
+    """Records archived whose page printed ``day`` (``YYYY-MM-DD``) as its date."""
+    return f"published/{day}"
+
+
 def key(name: str) -> str:
     """The stats key of a counter, for readers of the final stats: ``newsarchive/<name>``."""
     return PREFIX + name

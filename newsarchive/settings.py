@@ -106,8 +106,10 @@ LOG_LEVEL = "INFO"
 
 EXTENSIONS = {
     "newsarchive.statsdump.StatsDump": 500,
+    "newsarchive.progress.ProgressLog": 500,
 }
 STATS_DUMP_FILE = ""  # write the final crawl stats as JSON here (tools and tests read it)
+PROGRESS_INTERVAL = 60.0  # seconds between per-source progress lines in the log (0: none)
 
 # --- crawlall health checks ----------------------------------------------------------------------
 HEALTH_MAX_REJECT_RATE = 0.2  # a source rejecting more than this share of its articles is unhealthy

@@ -242,6 +242,12 @@ def test_crawlall_archives_both_portals_and_writes_a_summary(tmp_path: Path) -> 
     assert by_source["jilin"]["archived"] == 8 and by_source["ganzi"]["archived"] == 10
     assert by_source["ganzi"]["field_coverage_percent"]["title"] == 100.0
     assert "jilin: healthy" in proc.stdout
+    # Per published day, as the records say.
+    for source in ("jilin", "ganzi"):
+        days = Counter(r["published_date"] for r in read_records(tmp_path, source))
+        assert by_source[source]["archived_by_published_day"] == dict(days)
+        newest = max(days)
+        assert f"(published {newest}: {days[newest]}" in proc.stdout
 
 
 def test_crawlall_exits_nonzero_for_a_dead_source_and_runs_the_others(tmp_path: Path) -> None:

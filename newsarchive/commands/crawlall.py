@@ -85,6 +85,8 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     coverage = {f: round(100.0 * int(stats.get(key(counts.field(f)), 0)) / archived, 1) if archived else None
                 for f in COVERAGE_FIELDS}
     rejects = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith(key(counts.rejected("")))}
+    by_day = dict(sorted(((k.rsplit("/", 1)[1], int(v)) for k, v in stats.items()
+                          if k.startswith(key(counts.published_on("")))), reverse=True))
     start, finish = stats.get("start_time"), stats.get("finish_time")
     duration = None
     if isinstance(start, datetime) and isinstance(finish, datetime):
@@ -129,6 +131,7 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "duplicates": int(stats.get(key(counts.DUPLICATE), 0)),
         "rejected": rejected,
         "rejects_by_reason": rejects,
+        "archived_by_published_day": by_day,
         "extraction": {"portal": int(stats.get(key(counts.extraction("portal")), 0)), "fallback": fallback},
         "layout_changed": layout_changed,
         "field_coverage_percent": coverage,
@@ -138,6 +141,22 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "duration_seconds": round(duration, 3) if duration is not None else None,
         "finish_reason": stats.get("finish_reason"),
     }
+
+
+def newest(by_day: dict[str, int]) -> str:
+    """The newest published days of what a run archived, for its summary line.
+
+    >>> newest({"2026-12-02": 14, "2026-12-01": 30, "2026-11-30": 2, "2026-11-20": 1})
+    ' (published 2026-12-02: 14, 2026-12-01: 30, 2026-11-30: 2, … 1 more)'
+    >>> newest({})
+    ''
+    """
+    if not by_day:
+        return ""
+    days = sorted(by_day.items(), reverse=True)
+    shown = ", ".join(f"{day}: {count}" for day, count in days[:3])
+    more = sum(count for _, count in days[3:])
+    return f" (published {shown}{f', … {more} more' if more else ''})"
 
 
 class Command(ScrapyCommand):
@@ -209,7 +228,7 @@ class Command(ScrapyCommand):
             line = (f"{s['source']}: {'healthy' if s['healthy'] else 'UNHEALTHY'}; lists {s['list_pages']} "
                     f"(unchanged {s['list_pages_unchanged']}), new links {s['new_links']}, fetched "
                     f"{s['articles_fetched']} ({s['extraction']['fallback']} by the generic reader), archived "
-                    f"{s['archived']}, duplicates {s['duplicates']}, rejected "
+                    f"{s['archived']}{newest(s['archived_by_published_day'])}, duplicates {s['duplicates']}, rejected "
                     f"{s['rejected']}{' ' + json.dumps(s['rejects_by_reason']) if s['rejects_by_reason'] else ''}, "
                     f"errors {s['errors']}, retries {s['retries']}, "
                     f"{s['duration_seconds']} s")

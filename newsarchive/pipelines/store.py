@@ -43,6 +43,7 @@ class JsonLinesStore:
         self.count = Counts(stats)
         # Field coverage, counted here and handed to the stats once at close (twenty counts a record).
         self.fields: collections.Counter[str] = collections.Counter()
+        self.days: collections.Counter[str] = collections.Counter()  # by published_date, likewise
         self.fsync = fsync
         self.worker = worker
         self.sources: dict[str, DailyFiles] = {}
@@ -69,6 +70,7 @@ class JsonLinesStore:
         self.state.record(record["id"], "archived", record["url"], record["content_hash"], file=written)
         self.count(counts.ARCHIVED)
         self.fields.update(field for field, value in record.items() if value not in (None, "", []))
+        self.days[record["published_date"]] += 1
         return item
 
     def close_spider(self) -> None:
@@ -76,6 +78,9 @@ class JsonLinesStore:
             if self.fields[field]:
                 self.count(counts.field(field), self.fields[field])
         self.fields.clear()
+        for day, count in self.days.items():
+            self.count(counts.published_on(day), count)
+        self.days.clear()
         for files in self.sources.values():
             files.close()
         self.sources.clear()

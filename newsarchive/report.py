@@ -1,0 +1,111 @@
+"""The archive at a glance: records per source per day (``scrapy report``), as a table or a plot.
+
+Days are the dates the pages printed (``published_date``), or with ``by="crawled"`` the UTC days
+the records were fetched (the record files' own days). Rejects and duplicates are counted per
+source beside them, so a source that is quietly failing shows up next to the ones that work.
+Reads the JSONL with the standard library; the plot needs the ``report`` extra (matplotlib).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from newsarchive.archive_paths import record_files
+
+Counts = dict[str, Counter[str]]  # day -> source -> records
+
+
+def count_records(archive_dir: Path, by: str = "published") -> tuple[Counts, int]:
+    """Records per day per source, and how many lines were not records (a torn tail of a crashed
+    run, which the next run cuts off): those are not counted, and the command says so."""
+    if by not in ("published", "crawled"):
+        raise ValueError(f"count by published or crawled, not {by!r}")
+    found: Counts = {}
+    unreadable = 0
+    for path in record_files(archive_dir):
+        with path.open("rb") as fh:
+            for line in fh:
+                try:
+                    record = json.loads(line)
+                    day = record["published_date"] if by == "published" else record["crawled_at"][:10]
+                    source = record["source"]
+                except (ValueError, KeyError, TypeError):
+                    unreadable += 1
+                    continue
+                found.setdefault(day, Counter())[source] += 1
+    return found, unreadable
+
+
+def count_side(archive_dir: Path, name: str) -> Counter[str]:
+    """Lines per source in ``rejects/`` or ``duplicates/`` (a duplicate's source is its id's)."""
+    found: Counter[str] = Counter()
+    for path in sorted((archive_dir / name).glob("*.jsonl")):
+        with path.open("rb") as fh:
+            for line in fh:
+                try:
+                    entry = json.loads(line)
+                    source = entry.get("source") or str(entry.get("id", "")).split(":", 1)[0]
+                except (ValueError, AttributeError):
+                    continue
+                if source:
+                    found[source] += 1
+    return found
+
+
+def table(counts: Counts, days: int, rejects: Counter[str] | None = None,
+          duplicates: Counter[str] | None = None) -> str:
+    """The newest ``days`` days with records, newest first, a column per source and a total.
+
+    >>> print(table({"2026-12-01": Counter(jilin=3, ganzi=1), "2026-12-02": Counter(jilin=2)}, 7,
+    ...             Counter(ganzi=4)))
+    day         ganzi  jilin  total
+    2026-12-02      0      2      2
+    2026-12-01      1      3      4
+    all days        1      5      6
+    rejects         4      0      4
+    """
+    sources = sorted({s for per_day in counts.values() for s in per_day} | set(rejects or ()) | set(duplicates or ()))
+    rows = [["day", *sources, "total"]]
+    for day in sorted(counts, reverse=True)[:days]:
+        values = [counts[day][s] for s in sources]
+        rows.append([day, *map(str, values), str(sum(values))])
+    totals = [sum(per_day[s] for per_day in counts.values()) for s in sources]
+    rows.append(["all days", *map(str, totals), str(sum(totals))])
+    for label, side in (("rejects", rejects), ("duplicates", duplicates)):
+        if side:
+            values = [side[s] for s in sources]
+            rows.append([label, *map(str, values), str(sum(values))])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [row[0].ljust(widths[0]) + "".join(cell.rjust(w + 2) for cell, w in zip(row[1:], widths[1:], strict=True))
+             for row in rows]
+    return "\n".join(lines)
+
+
+def plot(counts: Counts, days: int, output: Path) -> None:
+    """Records per day per source as stacked bars, oldest left, written to ``output`` (PNG)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no screen: draw to a file
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError("the plot needs matplotlib: pip install 'newsarchive[report]'") from exc
+    shown = sorted(counts)[-days:]
+    sources = sorted({s for day in shown for s in counts[day]})
+    figure, axes = plt.subplots(figsize=(max(6.0, 0.35 * len(shown) + 2), 4))
+    bottom = [0] * len(shown)
+    for source in sources:
+        values = [counts[day][source] for day in shown]
+        axes.bar(shown, values, bottom=bottom, label=source)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    axes.set_ylabel("records")
+    axes.set_title("newsarchive: records per day")
+    axes.legend()
+    axes.tick_params(axis="x", labelrotation=90)
+    figure.tight_layout()
+    partial = output.with_name(output.name + ".partial")
+    figure.savefig(partial, format="png", dpi=100)
+    plt.close(figure)
+    partial.replace(output)
