@@ -30,7 +30,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
@@ -45,6 +44,7 @@ logger = logging.getLogger(__name__)
 OPEN_SUFFIX = ".open"
 # Hop-by-hop framing the downloader already undid: the stored payload is not chunked.
 _DROP_HEADERS = {b"transfer-encoding"}
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
 def payload_digest(body: bytes) -> str:
@@ -177,22 +177,11 @@ class WarcCaptureMiddleware:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "hostname": socket.gethostname(),
         }
-        return self._serialise(self.writer.create_warcinfo_record(filename, info))
-
-    def _serialise(self, *records: Any) -> bytes:
-        return b"".join(self._members(*records))
-
-    def _members(self, *records: Any) -> list[bytes]:
-        """Each record as a gzip member of its own (the layout readers and indexers expect), at
-        ``WARC_GZIP_LEVEL``: warcio's own writer compresses at level 9, several times the cost for
-        a few per cent of size on HTML."""
-        out = []
-        for record in records:
-            raw = io.BytesIO()
-            WARCWriter(raw, gzip=False, warc_version="1.1").write_record(record)
-            member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-            out.append(member.compress(raw.getvalue()) + member.flush())
-        return out
+        record = self.writer.create_warcinfo_record(filename, info)
+        raw = io.BytesIO()
+        WARCWriter(raw, gzip=False, warc_version="1.1").write_record(record)
+        member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return member.compress(raw.getvalue()) + member.flush()
 
     def close(self, spider: Any = None) -> None:
         if self.current is not None:
@@ -212,25 +201,26 @@ class WarcCaptureMiddleware:
         body = response.body
         digest = payload_digest(body)
         record_id = f"<urn:uuid:{uuid.uuid4()}>"
-        http_headers = self._response_headers(response, len(body))
+        http_head = self._response_head(response)
         original = self.state.warc_payload(digest) if body and response.status == 200 else None
-        headers = {"WARC-Record-ID": record_id, "WARC-Date": date}
+        fields = [("WARC-Type", "revisit" if original else "response"), ("WARC-Record-ID", record_id),
+                  ("WARC-Date", date), ("WARC-Target-URI", request.url)]
         if response.ip_address is not None:
-            headers["WARC-IP-Address"] = str(response.ip_address)
+            fields.append(("WARC-IP-Address", str(response.ip_address)))
         if original is not None:
-            headers["WARC-Refers-To"] = original["record_id"]
-            record = self.writer.create_revisit_record(request.url, digest, original["uri"], original["date"],
-                                                       http_headers=http_headers, warc_headers_dict=headers)
+            # Identical-payload-digest revisit: the HTTP head only, pointing at the first copy.
+            fields += [("WARC-Refers-To", original["record_id"]), ("WARC-Profile", REVISIT_PROFILE),
+                       ("WARC-Refers-To-Target-URI", original["uri"]), ("WARC-Refers-To-Date", original["date"])]
+            block = http_head
         else:
-            record = self.writer.create_warc_record(request.url, "response", payload=io.BytesIO(body),
-                                                    length=len(body), http_headers=http_headers,
-                                                    warc_headers_dict=headers)
-        req_record = self.writer.create_warc_record(
-            request.url, "request", payload=io.BytesIO(request.body or b""), length=len(request.body or b""),
-            http_headers=self._request_headers(request),
-            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
-        )
-        response_member, request_member = self._members(record, req_record)
+            block = http_head + body
+        fields += [("WARC-Payload-Digest", digest), ("Content-Type", "application/http; msgtype=response")]
+        response_member = self._member(fields, block)
+        request_member = self._member(
+            [("WARC-Type", "request"), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"), ("WARC-Date", date),
+             ("WARC-Target-URI", request.url), ("WARC-Concurrent-To", record_id),
+             ("Content-Type", "application/http; msgtype=request")],
+            self._request_head(request) + (request.body or b""))
         data = response_member + request_member
         warc = self._file_for(len(data))
         offset = warc.size  # where the response record's gzip member starts: `warcio extract FILE OFFSET`
@@ -245,24 +235,34 @@ class WarcCaptureMiddleware:
         request.meta[META_FETCHED_AT] = utc_stamp(fetched)
         return response
 
+    def _member(self, fields: list[tuple[str, str]], block: bytes) -> bytes:
+        """One WARC/1.1 record as a gzip member of its own (the layout readers and indexers expect),
+        at ``WARC_GZIP_LEVEL``: warcio's writer compresses at level 9, several times the cost for a
+        few per cent of size on HTML, and builds record objects a capture has no use for."""
+        head = "".join(f"{name}: {value}\r\n" for name, value in fields)
+        record = (f"WARC/1.1\r\n{head}WARC-Block-Digest: {payload_digest(block)}\r\n"
+                  f"Content-Length: {len(block)}\r\n\r\n").encode() + block + b"\r\n\r\n"
+        member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return member.compress(record) + member.flush()
+
     @staticmethod
-    def _response_headers(response: Response, length: int) -> StatusAndHeaders:
+    def _response_head(response: Response) -> bytes:
+        """The HTTP status line and headers as received (less the framing the downloader undid)."""
         try:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
             reason = ""
-        pairs = [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in response.headers.items()
-                 for v in vs if k.lower() not in _DROP_HEADERS]
-        return StatusAndHeaders(f"{response.status} {reason}".strip(), pairs,
-                                protocol=response.protocol or "HTTP/1.1")
+        protocol = response.protocol or "HTTP/1.1"
+        lines = [f"{protocol} {response.status} {reason}".strip().encode("latin-1")]
+        lines += [k + b": " + v for k, vs in response.headers.items() for v in vs if k.lower() not in _DROP_HEADERS]
+        return b"\r\n".join(lines) + b"\r\n\r\n"
 
     @staticmethod
-    def _request_headers(request: Request) -> StatusAndHeaders:
+    def _request_head(request: Request) -> bytes:
         parts = urlsplit(request.url)
         target = parts.path or "/"
         if parts.query:
             target += f"?{parts.query}"
-        pairs = [("Host", parts.netloc)]
-        pairs += [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in request.headers.items() for v in vs
-                  if k.lower() != b"host"]
-        return StatusAndHeaders(f"{request.method} {target} HTTP/1.1", pairs, is_http_request=True)
+        lines = [f"{request.method} {target} HTTP/1.1".encode("latin-1"), b"Host: " + parts.netloc.encode("latin-1")]
+        lines += [k + b": " + v for k, vs in request.headers.items() for v in vs if k.lower() != b"host"]
+        return b"\r\n".join(lines) + b"\r\n\r\n"
