@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
@@ -64,6 +65,25 @@ class ArticleLoader(ItemLoader):
     published_date_in = Identity()
     published_at_in = Identity()
     published_raw_in = Identity()
+
+    # Processors are declared on the class, so each class looks a field's processor up once: the
+    # lookup (an attribute, the item field's metadata through an ItemAdapter, an unbound-method
+    # check) ran for every value added, a tenth of a page's extraction time.
+    _processor_cache: ClassVar[dict[tuple[type, str, str], Callable[..., Any]]] = {}
+
+    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), field_name, "in")
+        found = self._processor_cache.get(key)
+        if found is None:
+            found = self._processor_cache[key] = super().get_input_processor(field_name)
+        return found
+
+    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        key = (type(self), field_name, "out")
+        found = self._processor_cache.get(key)
+        if found is None:
+            found = self._processor_cache[key] = super().get_output_processor(field_name)
+        return found
 
     def load_item(self) -> Article:
         item = super().load_item()
