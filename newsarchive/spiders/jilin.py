@@ -20,6 +20,8 @@ from newsarchive.spiders.reading import BodyParts
 _PAGER = re.compile(
     r"createPageHTML\(\s*(\d{1,5})\s*,\s*(\d{1,5})\s*,\s*[\"']([\w-]{1,40})[\"']\s*,\s*[\"'](\w{1,6})[\"']\s*\)"
 )
+
+
 def _host(sub: str | None) -> str:
     return f"{sub or 'www'}.cnjiwang.com"
 
@@ -37,7 +39,6 @@ class JilinSpider(PortalSpider):
     )
     sample_article = "https://news.cnjiwang.com/jwyc/201902/2823600.html"
 
-    # One XPath per template generation, newest layouts first; text markers back them up.
     # One selector per template generation, newest first; text markers back them up.
     title_selectors = ("div.art_title", "div.art_box/h1", "//h1/span", ".sp_zwtt", "//h1")
     date_selectors = (".art_data", ".art_info", ".zxdata", ".sp_zwdate")
