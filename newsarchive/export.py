@@ -113,7 +113,6 @@ def dataframe(archive_dir: Path | str, sources: Iterable[str] = ()) -> pandas.Da
     return frame
 
 
-
 def export(archive_dir: Path, output: Path, sources: Iterable[str] = ()) -> int:
     """Write the records as one typed Parquet file (written beside and renamed: never half a file);
     return how many."""

@@ -68,7 +68,7 @@ class ArticleLoader(ItemLoader):
 
     # Processors are declared on the class, so each class looks a field's processor up once: the
     # lookup (an attribute, the item field's metadata through an ItemAdapter, an unbound-method
-    # check) ran for every value added, a tenth of a page's extraction time.
+    # check) ran for every value added: about 7% of a Jilin page's extraction.
     _processor_cache: ClassVar[dict[tuple[type, str, str], Callable[..., Any]]] = {}
 
     def get_input_processor(self, field_name: str) -> Callable[..., Any]:
