@@ -72,17 +72,16 @@ class ArticleLoader(ItemLoader):
     _processor_cache: ClassVar[dict[tuple[type, str, str], Callable[..., Any]]] = {}
 
     def get_input_processor(self, field_name: str) -> Callable[..., Any]:
-        key = (type(self), field_name, "in")
-        found = self._processor_cache.get(key)
-        if found is None:
-            found = self._processor_cache[key] = super().get_input_processor(field_name)
-        return found
+        return self._cached(field_name, "in", super().get_input_processor)
 
     def get_output_processor(self, field_name: str) -> Callable[..., Any]:
-        key = (type(self), field_name, "out")
+        return self._cached(field_name, "out", super().get_output_processor)
+
+    def _cached(self, field_name: str, kind: str, lookup: Callable[[str], Callable[..., Any]]) -> Callable[..., Any]:
+        key = (type(self), field_name, kind)
         found = self._processor_cache.get(key)
         if found is None:
-            found = self._processor_cache[key] = super().get_output_processor(field_name)
+            found = self._processor_cache[key] = lookup(field_name)
         return found
 
     def load_item(self) -> Article:
