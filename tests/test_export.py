@@ -4,6 +4,7 @@ DataFrame give the schema's types and the archived records only (never rejects o
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,31 @@ def test_an_empty_archive_exports_zero_typed_rows(tmp_path: Path) -> None:
     assert "export: 0 record(s)" in proc.stdout
     assert dict(rows(f"DESCRIBE SELECT * FROM '{out}'")[i][:2]
                 for i in range(len(columns())))["published_at"] == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_a_torn_last_line_is_left_out_and_said(archive: Path, tmp_path: Path) -> None:
+    """A crawl killed mid-write leaves a last line without its newline until the next crawl cuts it."""
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)
+    [jilin] = (copy / "jilin").glob("*.jsonl")
+    with jilin.open("a", encoding="utf-8") as fh:
+        fh.write('{"id": "jilin:9", "source": "jil')
+    out = tmp_path / "records.parquet"
+    proc = scrapy_cmd("export", "-s", f"ARCHIVE_DIR={copy}", "-o", str(out))
+    assert f"{jilin} ends in a torn line" in proc.stdout and "export: 18 record(s)" in proc.stdout
+    assert rows(f"SELECT count(*) FROM '{out}'") == [(18,)]
+    assert len(dataframe(copy)) == 18
+    assert jilin.read_bytes().endswith(b'"source": "jil'), "export must not change the archive"
+
+
+def test_a_damaged_line_is_an_error_and_writes_nothing(archive: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)
+    [ganzi] = (copy / "ganzi").glob("*.jsonl")
+    lines = ganzi.read_text(encoding="utf-8").splitlines(keepends=True)
+    ganzi.write_text("".join([*lines[:2], '{"id": damaged}\n', *lines[2:]]), encoding="utf-8")
+    out = tmp_path / "records.parquet"
+    proc = scrapy_cmd("export", "-s", f"ARCHIVE_DIR={copy}", "-o", str(out), check=False)
+    assert proc.returncode == 1
+    assert "a record file holds a line that is not a record" in proc.stderr and str(ganzi) in proc.stderr
+    assert not list(tmp_path.glob("records.parquet*"))

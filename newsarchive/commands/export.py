@@ -9,6 +9,7 @@ Needs the ``export`` extra (DuckDB).
 
 from __future__ import annotations
 
+import sys
 from argparse import ArgumentParser, Namespace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,7 +18,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive.config import setting
-from newsarchive.export import export, globs, read_sql
+from newsarchive.export import Unreadable, export, globs, read_sql
 
 
 class Command(ScrapyCommand):
@@ -53,5 +54,13 @@ class Command(ScrapyCommand):
         output = Path(opts.output)
         if output.suffix != ".parquet":
             raise UsageError("the output is Parquet: name it FILE.parquet")
-        count = export(archive, output, sources)
+        try:
+            count, torn = export(archive, output, sources)
+        except Unreadable as exc:
+            print(f"export: {exc}; nothing written", file=sys.stderr)
+            self.exitcode = 1
+            return
+        for path in torn:
+            print(f"export: {path} ends in a torn line (a crawl stopped mid-write, or is writing now; the next "
+                  "crawl cuts it off): its whole lines only")
         print(f"export: {count} record(s) from {archive} into {output}")
