@@ -52,6 +52,8 @@ def text_of(element: HtmlElement) -> str:
 
     Iterative, so a page nested thousands of levels deep costs time, not the stack.
     """
+    if not len(element):  # a leaf, as most paragraphs are: its own text is all of it
+        return (element.text or "") if element.tag not in SKIP_TAGS else ""
     parts: list[str] = []
     if element.text and element.tag not in SKIP_TAGS:
         parts.append(element.text)
@@ -180,11 +182,10 @@ class Page:
     def __init__(self, root: HtmlElement) -> None:
         self.root = root
         self.by_class: dict[str, list[HtmlElement]] = {}
-        for element in root.iter(etree.Element):
-            classes = element.get("class")
-            if classes:
-                for token in classes.split():
-                    self.by_class.setdefault(token, []).append(element)
+        # Only the elements with a class, found by libxml2: no Python object for the others.
+        for element in root.xpath("descendant-or-self::*[@class]"):
+            for token in element.get("class").split():
+                self.by_class.setdefault(token, []).append(element)
 
     def select(self, selector: str) -> HtmlElement | None:
         if selector.startswith("/"):
