@@ -14,21 +14,19 @@ DuckDB (the ``export`` extra) does the reading; pandas is needed only for :func:
 
 from __future__ import annotations
 
-import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from newsarchive.archive_paths import record_files
 from newsarchive.items import FIELDS, SCHEMA
+from newsarchive.jsonl import whole_size
 
 if TYPE_CHECKING:
     import duckdb
     import pandas
-
-T = TypeVar("T")
 
 # Strings the schema constrains to times and dates (by pattern, as the records print them).
 TEMPORAL = {"published_date": "DATE", "published_at": "TIMESTAMPTZ", "crawled_at": "TIMESTAMPTZ"}
@@ -105,7 +103,8 @@ def whole_lines(paths: list[Path]) -> Iterator[tuple[list[Path], list[Path]]]:
     """The files to read, and those that ended in a torn line. A crawl writes a line whole or not
     at all, but a crawl killed mid-write (or one writing right now) leaves a last line without its
     newline, which the next crawl cuts off; until then its whole lines are read from a copy."""
-    torn = [p for p in paths if _torn(p)]
+    sizes = {path: whole_size(path) for path in paths}
+    torn = [path for path in paths if sizes[path] < path.stat().st_size]
     if not torn:
         yield paths, []
         return
@@ -113,38 +112,31 @@ def whole_lines(paths: list[Path]) -> Iterator[tuple[list[Path], list[Path]]]:
         readable = []
         for n, path in enumerate(paths):
             if path in torn:
-                data = path.read_bytes()
                 copy = Path(scratch) / f"{n}.jsonl"
-                copy.write_bytes(data[: data.rfind(b"\n") + 1])
+                with path.open("rb") as fh:
+                    copy.write_bytes(fh.read(sizes[path]))
                 path = copy
             readable.append(path)
         yield readable, torn
 
 
-def _torn(path: Path) -> bool:
-    with path.open("rb") as fh:
-        if fh.seek(0, os.SEEK_END) == 0:
-            return False
-        fh.seek(-1, os.SEEK_END)
-        return fh.read(1) != b"\n"
-
-
-def relation(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> duckdb.DuckDBPyRelation:
-    """Record files as a typed DuckDB relation (empty when there are none)."""
-    if not paths:
-        empty = ", ".join(f"NULL::{kind} AS \"{name}\"" for name, kind in columns().items())
-        return con.sql(f"SELECT {empty} WHERE false")
-    return con.sql(read_sql(paths))
-
-
-def _run(query: Callable[[duckdb.DuckDBPyConnection, list[Path]], T], archive_dir: Path,
-         sources: Iterable[str]) -> tuple[T, list[Path]]:
+@contextmanager
+def records(archive_dir: Path, sources: Iterable[str] = ()) -> Iterator[
+        tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyRelation, list[Path]]]:
+    """The archive's records as a typed DuckDB relation (empty when there are none), its
+    connection, and the files whose torn last line is left out; use the relation inside the block.
+    A line DuckDB cannot read as a record is :class:`Unreadable`."""
+    con = connect()
     import duckdb
 
-    con = connect()
     with whole_lines(files(archive_dir, sources)) as (paths, torn):
+        if paths:
+            rel = con.sql(read_sql(paths))
+        else:
+            empty = ", ".join(f"NULL::{kind} AS \"{name}\"" for name, kind in columns().items())
+            rel = con.sql(f"SELECT {empty} WHERE false")
         try:
-            return query(con, paths), torn
+            yield con, rel, torn
         except duckdb.InvalidInputException as exc:
             raise Unreadable(f"a record file holds a line that is not a record: {exc}") from exc
 
@@ -153,7 +145,8 @@ def dataframe(archive_dir: Path | str, sources: Iterable[str] = ()) -> pandas.Da
     """The archive's records as a pandas DataFrame: times tz-aware UTC, text pandas' ``string``
     dtype (missing is ``pd.NA``), lists as Python lists; the same dtypes whatever the values. A torn
     last line (see :func:`whole_lines`) is left out."""
-    frame, _ = _run(lambda con, paths: relation(con, paths).df(), Path(archive_dir), sources)
+    with records(Path(archive_dir), sources) as (_, rel, _):
+        frame = rel.df()
     for name, kind in columns().items():
         if kind.endswith("[]"):  # DuckDB hands lists over as NumPy arrays
             frame[name] = [list(value) for value in frame[name]]
@@ -166,16 +159,12 @@ def export(archive_dir: Path, output: Path, sources: Iterable[str] = ()) -> tupl
     """Write the records as one typed Parquet file (written beside and renamed: never half a file);
     return how many, and the files whose torn last line was left out."""
     partial = output.with_name(output.name + ".partial")
-
-    def write(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> int:
-        relation(con, paths).write_parquet(str(partial), compression="zstd")
-        found = con.execute(f"SELECT count(*) FROM read_parquet({_quote(str(partial))})").fetchone()
-        return int(found[0]) if found else 0
-
     try:
-        count, torn = _run(write, archive_dir, sources)
+        with records(archive_dir, sources) as (con, rel, torn):
+            rel.write_parquet(str(partial), compression="zstd")
+        found = con.execute(f"SELECT count(*) FROM read_parquet({_quote(str(partial))})").fetchone()
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     partial.replace(output)
-    return count, torn
+    return (int(found[0]) if found else 0), torn

@@ -20,30 +20,38 @@ def dump_line(record: dict[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
+def whole_size(path: Path) -> int:
+    """The length of ``path`` up to and including its last newline: its whole lines (all of it
+    unless a crash, or a write going on now, left a last line without its newline)."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size == 0:
+            return 0
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) == b"\n":
+            return size
+        # Walk back in blocks to the last newline; a torn line is at most one record long.
+        pos = size
+        while pos > 0:
+            step = min(65536, pos)
+            pos -= step
+            fh.seek(pos)
+            idx = fh.read(step).rfind(b"\n")
+            if idx >= 0:
+                return pos + idx + 1
+        return 0
+
+
 def repair_tail(path: Path) -> int:
     """Cut a torn last line (bytes after the last newline) off ``path``; return the bytes cut."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         return 0
-    if size == 0:
+    keep = whole_size(path)
+    if keep == size:
         return 0
     with path.open("rb+") as fh:
-        fh.seek(-1, os.SEEK_END)
-        if fh.read(1) == b"\n":
-            return 0
-        # Walk back in blocks to the last newline; a torn line is at most one record long.
-        pos = size
-        keep = 0
-        while pos > 0:
-            step = min(65536, pos)
-            pos -= step
-            fh.seek(pos)
-            chunk = fh.read(step)
-            idx = chunk.rfind(b"\n")
-            if idx >= 0:
-                keep = pos + idx + 1
-                break
         fh.truncate(keep)
         os.fsync(fh.fileno())
     logger.warning("Repaired %s: cut a torn last line of %d bytes (its record was never counted as archived)",
