@@ -13,29 +13,33 @@ from collections import Counter
 from pathlib import Path
 
 from newsarchive.archive_paths import record_files
+from newsarchive.jsonl import whole_size
 
-Counts = dict[str, Counter[str]]  # day -> source -> records
+ByDay = dict[str, Counter[str]]  # day -> source -> records
 
 
-def count_records(archive_dir: Path, by: str = "published") -> tuple[Counts, int]:
-    """Records per day per source, and how many lines were not records (a torn tail of a crashed
-    run, which the next run cuts off): those are not counted, and the command says so."""
+def count_records(archive_dir: Path, by: str = "published") -> tuple[ByDay, int, int]:
+    """Records per day per source; how many files end in a torn line (a crawl stopped mid-write, or
+    writing now: the next crawl cuts it off); and how many whole lines are not records (damage).
+    Neither is counted as a record, and the command says how many there were."""
     if by not in ("published", "crawled"):
         raise ValueError(f"count by published or crawled, not {by!r}")
-    found: Counts = {}
-    unreadable = 0
+    found: ByDay = {}
+    torn = damaged = 0
     for path in record_files(archive_dir):
+        whole = whole_size(path)
+        torn += whole < path.stat().st_size
         with path.open("rb") as fh:
-            for line in fh:
+            for line in fh.read(whole).splitlines():
                 try:
                     record = json.loads(line)
                     day = record["published_date"] if by == "published" else record["crawled_at"][:10]
                     source = record["source"]
                 except (ValueError, KeyError, TypeError):
-                    unreadable += 1
+                    damaged += 1
                     continue
                 found.setdefault(day, Counter())[source] += 1
-    return found, unreadable
+    return found, torn, damaged
 
 
 def count_side(archive_dir: Path, name: str) -> Counter[str]:
@@ -54,7 +58,7 @@ def count_side(archive_dir: Path, name: str) -> Counter[str]:
     return found
 
 
-def table(counts: Counts, days: int, rejects: Counter[str] | None = None,
+def table(counts: ByDay, days: int, rejects: Counter[str] | None = None,
           duplicates: Counter[str] | None = None) -> str:
     """The newest ``days`` days with records, newest first, a column per source and a total.
 
@@ -83,7 +87,7 @@ def table(counts: Counts, days: int, rejects: Counter[str] | None = None,
     return "\n".join(lines)
 
 
-def plot(counts: Counts, days: int, output: Path) -> None:
+def plot(counts: ByDay, days: int, output: Path) -> None:
     """Records per day per source as stacked bars, oldest left, written to ``output`` (PNG)."""
     try:
         import matplotlib

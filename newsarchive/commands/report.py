@@ -42,10 +42,11 @@ class Command(ScrapyCommand):
         if opts.days < 1:
             raise UsageError("--days must be at least 1")
         archive = Path(setting(self.settings, "ARCHIVE_DIR"))
-        counts, unreadable = count_records(archive, opts.by)
-        if unreadable:
-            print(f"report: {unreadable} line(s) in record files are not records (a torn tail of a stopped run, "
-                  "cut off by the next run); not counted")
+        counts, torn, damaged = count_records(archive, opts.by)
+        if torn or damaged:
+            print(f"report: {torn + damaged} line(s) in record files are not records, not counted: {torn} torn "
+                  f"last line(s) (a crawl stopped mid-write, or writing now; the next crawl cuts them off), "
+                  f"{damaged} damaged")
         if not counts:
             print(f"report: no records in {archive}")
             return
