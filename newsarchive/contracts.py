@@ -17,16 +17,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy.contracts import Contract
 from scrapy.exceptions import ContractFail
 from scrapy.settings import BaseSettings
 
 from newsarchive.items import SCHEMA
 from newsarchive.pipelines.store import ordered
-from newsarchive.pipelines.validate import CHINA, SchemaCheck, problems
+from newsarchive.pipelines.validate import SchemaCheck, refusals, rules
 
 
 class SampleContract(Contract):
@@ -58,15 +58,18 @@ class ValidRecordContract(Contract):
 
     name = "valid_record"
 
+    def __init__(self, method: Callable[..., Any], *args: Any) -> None:
+        super().__init__(method, *args)
+        self.limits = rules(method.__self__.settings)  # type: ignore[attr-defined]  # the checked spider's crawl
+
     def post_process(self, output: list[Any]) -> None:
         schema = SchemaCheck(SCHEMA)
-        today = datetime.now(CHINA).date()
         for item in output:
-            if isinstance(item, dict) or hasattr(item, "fields"):
+            if ItemAdapter.is_item(item):
                 record = ordered(item)
-                found = problems(record, today) + schema.errors(record)
-                if found:
-                    raise ContractFail(f"{record.get('url')}: {', '.join(found)}")
+                reasons, errors = refusals(record, schema, **self.limits)
+                if reasons:
+                    raise ContractFail(f"{record.get('url')}: {', '.join(reasons + errors)}")
 
 
 class CheckAddon:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
@@ -132,43 +133,52 @@ class SchemaCheck:
         return []
 
 
+def rules(settings: BaseSettings) -> dict[str, Any]:
+    """The limits :func:`problems` applies, as the crawl's settings give them."""
+    return {"min_body": int_setting(settings, "VALIDATE_MIN_BODY_CHARS"),
+            "title_bounds": (int_setting(settings, "VALIDATE_MIN_TITLE_CHARS"),
+                             int_setting(settings, "VALIDATE_MAX_TITLE_CHARS")),
+            "max_chrome": float_setting(settings, "CHROME_MAX_SHARE")}
+
+
+def refusals(record: dict[str, Any], schema: SchemaCheck | None, **limits: Any) -> tuple[list[str], list[str]]:
+    """Why a record must not be archived (empty when it may), and the schema's errors: the schema is
+    checked once the rules pass, and a refusal by it is the reason ``schema``."""
+    today = datetime.now(CHINA).date()  # dates are printed in China time
+    reasons = problems(record, today, **limits)
+    errors = schema.errors(record) if schema is not None and not reasons else []
+    if errors:
+        reasons.append("schema")
+    return reasons, errors
+
+
 class ValidatePipeline:
     """Rejects records that are incomplete, malformed or implausible."""
 
-    def __init__(self, archive_dir: str, state: ArticleOutcomes, stats: StatsCollector | None, min_body: int,
-                 title_bounds: tuple[int, int], worker: str = "", chrome: SiteChrome | None = None,
-                 max_chrome: float = 0.5) -> None:
+    def __init__(self, archive_dir: str, state: ArticleOutcomes, stats: StatsCollector | None,
+                 limits: dict[str, Any], worker: str = "", chrome: SiteChrome | None = None) -> None:
         self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
         self.state = state
         self.count = Counts(stats)
-        self.min_body = min_body
-        self.title_bounds = title_bounds
-        self.chrome = chrome
-        self.max_chrome = max_chrome
-        self.validator: Any = None
+        self.limits = {**limits, "chrome": chrome}
+        self.validator: SchemaCheck | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         s = crawler.settings
-        return cls(setting(s, "ARCHIVE_DIR"), open_state(crawler), crawler.stats,
-                   int_setting(s, "VALIDATE_MIN_BODY_CHARS"),
-                   (int_setting(s, "VALIDATE_MIN_TITLE_CHARS"), int_setting(s, "VALIDATE_MAX_TITLE_CHARS")),
-                   setting(s, "WORKER_ID"), site_chrome(crawler), float_setting(s, "CHROME_MAX_SHARE"))
+        return cls(setting(s, "ARCHIVE_DIR"), open_state(crawler), crawler.stats, rules(s), setting(s, "WORKER_ID"),
+                   site_chrome(crawler))
 
     def open_spider(self) -> None:
         self.validator = SchemaCheck(SCHEMA)
 
     def process_item(self, item: Any) -> Any:
         record = ordered(item)
-        today = datetime.now(CHINA).date()  # dates are printed in China time
-        reasons = problems(record, today, self.min_body, self.title_bounds, self.chrome, self.max_chrome)
-        if not reasons and self.validator is not None:
-            errors = self.validator.errors(record)
-            if errors:
-                reasons.append("schema")
-                record.setdefault("_schema_errors", errors)
+        reasons, errors = refusals(record, self.validator, **self.limits)
         if not reasons:
             return item
+        if errors:
+            record.setdefault("_schema_errors", errors)
         self.reject(record, reasons)
         raise DropItem(f"Rejected ({', '.join(reasons)}): {record.get('url')}", log_level="WARNING")
 
