@@ -48,7 +48,7 @@ REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-dig
 
 
 def payload_digest(body: bytes) -> str:
-    """The WARC payload digest: ``sha1:`` and the base32 SHA-1 of the payload.
+    """The WARC digest of a payload (or of a record's block): ``sha1:`` and its base32 SHA-1.
 
     >>> payload_digest(b"")
     'sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ'
@@ -136,7 +136,6 @@ class WarcCaptureMiddleware:
         self.state: WarcPayloads = open_state(crawler)
         self.current: WarcFile | None = None
         self.serial = 0
-        self.writer = WARCWriter(io.BytesIO(), gzip=True, warc_version="1.1")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -177,11 +176,10 @@ class WarcCaptureMiddleware:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "hostname": socket.gethostname(),
         }
-        record = self.writer.create_warcinfo_record(filename, info)
-        raw = io.BytesIO()
-        WARCWriter(raw, gzip=False, warc_version="1.1").write_record(record)
-        member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
-        return member.compress(raw.getvalue()) + member.flush()
+        raw = io.BytesIO()  # once a file: warcio writes it
+        writer = WARCWriter(raw, gzip=False, warc_version="1.1")
+        writer.write_record(writer.create_warcinfo_record(filename, info))
+        return self._gzip(raw.getvalue())
 
     def close(self, spider: Any = None) -> None:
         if self.current is not None:
@@ -236,12 +234,16 @@ class WarcCaptureMiddleware:
         return response
 
     def _member(self, fields: list[tuple[str, str]], block: bytes) -> bytes:
-        """One WARC/1.1 record as a gzip member of its own (the layout readers and indexers expect),
-        at ``WARC_GZIP_LEVEL``: warcio's writer compresses at level 9, several times the cost for a
-        few per cent of size on HTML, and builds record objects a capture has no use for."""
+        """One WARC/1.1 record, formatted here: warcio builds record objects a capture has no use for."""
         head = "".join(f"{name}: {value}\r\n" for name, value in fields)
         record = (f"WARC/1.1\r\n{head}WARC-Block-Digest: {payload_digest(block)}\r\n"
                   f"Content-Length: {len(block)}\r\n\r\n").encode() + block + b"\r\n\r\n"
+        return self._gzip(record)
+
+    def _gzip(self, record: bytes) -> bytes:
+        """A record as a gzip member of its own (the layout readers and indexers expect), at
+        ``WARC_GZIP_LEVEL``: warcio compresses at level 9, several times the cost for a few per cent
+        of size on HTML."""
         member = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         return member.compress(record) + member.flush()
 
