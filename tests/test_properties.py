@@ -19,6 +19,7 @@ from newsarchive.fallback import read_page
 from newsarchive.frontier import redacted
 from newsarchive.pipelines.validate import problems
 from newsarchive.processors import (
+    _has_frame_phrase,
     chrome_phrase,
     clean_origin,
     clean_text,
@@ -82,6 +83,42 @@ def test_readers_never_raise(text: str) -> None:
     chrome_phrase(text)
     detect_script(text)
     assert len(content_hash(text)) == 64
+
+
+# The plain definitions the fast forms in newsarchive.processors replace: one regex each.
+SPACE_RUN = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+FRAME_PHRASE = re.compile(
+    r"版权所有|版權所有|all rights reserved|copyright|©|ICP备|ICP證|ICP证|公网安备|公網安備|网安备"
+    r"|(?:信息服务|视听节目|经营)许可证|不良信息举报|违法和不良信息|举报电话|举报邮箱|举报中心|关于我们|联系我们"
+    r"|网站地图|设为首页|加入收藏|广告服务|主办单位|技术支持\s*[:：]|未经授权|禁止复制|建立镜像|本站所有|本网站所有",
+    re.I,
+)
+# The phrases' own characters in every case, with the letters that match them case-blind
+# (ı, İ for i; ſ for s; K for k) and the spaces and colons between.
+FRAME_PIECES = st.sampled_from(["版权所有", "版權所有", "ICP备", "icp证", "IcP證", "公网安备", "网安备", "许可证",
+                                "关于我们", "技术支持", "技术支持 :", "技术支持\u3000：", "本网站所有", "©",
+                                "all rights reserved", "ALL RIGHTS RESERVED", "copyright", "COPYRIGHT", "copyrıght",
+                                "COPYRİGHT", "rightſ", "ı", "İ", "ſ", "\u212a", "ght", "cp", "c", "p", "版权", "所有",
+                                " ", "\n", "我们"])
+
+
+def test_normalize_space_folds_exactly_the_spaces_the_regex_named() -> None:
+    # normalize_space splits on str.isspace(); every code point is checked against the character
+    # class it replaced.
+    differ = [hex(c) for c in range(0x110000) if bool(SPACE_RUN.fullmatch(chr(c))) != chr(c).isspace()]
+    assert differ == []
+
+
+@given(TEXT)
+def test_normalize_space_is_the_regex_definition(text: str) -> None:
+    assert normalize_space(text) == SPACE_RUN.sub(" ", strip_controls(text)).strip()
+
+
+@given(st.lists(st.one_of(FRAME_PIECES, st.text(max_size=4)), max_size=12).map("".join))
+@example("COPYRİGHT 2020")
+@example("Copyrıght")
+def test_frame_phrases_are_found_as_the_one_case_blind_regex_finds_them(text: str) -> None:
+    assert _has_frame_phrase(text) == bool(FRAME_PHRASE.search(text))
 
 
 @given(TEXT)
