@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from newsarchive.blocks import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of
+from newsarchive.blocks import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of, xpath
 from newsarchive.processors import (
     CRUMB_LABELS,
     SENTENCE_MARKS,
@@ -300,7 +300,7 @@ def _read_title(root: HtmlElement, lines: list[Line], first_prose: int, site_nam
     """The headline: the heading the ``<title>`` starts with, else the first heading or centred
     bold line above the body's first line of prose, else the ``<title>`` without the site's name.
     Returns its line."""
-    page_title = clean_text(" ".join(root.xpath("//head/title//text()")))
+    page_title = clean_text(" ".join(xpath("//head/title//text()")(root)))
     squashed = page_title.replace(" ", "")
     candidates = [i for i, line in enumerate(lines[: first_prose + 1])
                   if line.image is None and 2 <= len(line.text) <= 80 and not line.links * 2 > len(line.text)
@@ -372,7 +372,7 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
 
 def _read_crumbs(root: HtmlElement, reading: Reading) -> None:
     """The trail after a 位置 label: link texts and the words between separators, in order."""
-    for node in root.xpath("//body//*[text()[contains(., '位置')]]"):
+    for node in xpath("//body//*[text()[contains(., '位置')]]")(root):
         if node.tag in SKIP_TAGS or not _CRUMB_LABEL.search(text_of(node)):
             continue
         holder = node

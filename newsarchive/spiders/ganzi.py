@@ -6,7 +6,7 @@ import re
 
 from scrapy.http import TextResponse
 
-from newsarchive.blocks import Block, absolute
+from newsarchive.blocks import Block, absolute, xpath
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import BYLINE_MARKS, is_chrome_line, read_byline
 from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
@@ -57,11 +57,11 @@ class GanziSpider(PortalSpider):
 
     def related_articles(self, response: TextResponse) -> list[str]:
         found: list[str] = []
-        for label in response.selector.root.xpath("//body//text()[contains(., '上一篇') or contains(., '下一篇')]"):
+        for label in xpath("//body//text()[contains(., '上一篇') or contains(., '下一篇')]")(response.selector.root):
             node = label.getparent()
             if label.is_tail:  # "上一篇:<a>" where the label is the tail of an earlier element
                 node = node.getparent()
-            found += node.xpath(".//a/@href | following-sibling::a[1]/@href")
+            found += xpath(".//a/@href | following-sibling::a[1]/@href")(node)
         return [absolute(response.url, str(h)) for h in found]
 
     # --- article pages: only the byline rules differ from the template -------------------------

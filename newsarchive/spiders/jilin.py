@@ -6,7 +6,7 @@ import re
 
 from scrapy.http import TextResponse
 
-from newsarchive.blocks import Block, Page, absolute, text_of
+from newsarchive.blocks import Block, Page, absolute, text_of, xpath
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     normalize_space,
@@ -100,7 +100,7 @@ class JilinSpider(PortalSpider):
         editor_line = page.first(self.editor_selectors)
         names = read_editors(text_of(editor_line)) if editor_line is not None else []
         if not names:  # no editor block where the templates put one: any short line with the label
-            for node in page.root.xpath("//body//*[text()[contains(., '编辑')]]"):
+            for node in xpath("//body//*[text()[contains(., '编辑')]]")(page.root):
                 text = text_of(node)
                 if len(text) <= 60:
                     names += read_editors(text)
@@ -110,7 +110,7 @@ class JilinSpider(PortalSpider):
         ref = self.article_ref(response.url)
         if ref is None or not title:
             return []
-        for text in page.root.xpath("//body//text()[contains(., $docid)]", docid=ref.article_id):
+        for text in xpath("//body//text()[contains(., $docid)]")(page.root, docid=ref.article_id):
             node = text.getparent()
             for _ in range(3):  # the docid may sit in its own <span> inside the share line
                 if node is None:

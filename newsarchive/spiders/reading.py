@@ -14,7 +14,7 @@ from typing import ClassVar
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.blocks import Block, Page, blocks, element_with_text, text_of
+from newsarchive.blocks import Block, Page, blocks, element_with_text, text_of, xpath
 from newsarchive.fallback import read_page
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
@@ -112,7 +112,7 @@ class PortalReader:
         title_el = page.first(self.title_selectors)
         title = text_of(title_el) if title_el is not None else ""
         if not clean_text(title):
-            title = " ".join(response.xpath("//title//text()").getall())
+            title = " ".join(xpath("//title//text()")(page.root))
         loader.add_value("title", title)
         return title_el
 
@@ -223,7 +223,7 @@ class PortalReader:
         date, with the date read from it."""
         if element is None:
             return None
-        for text in element.xpath("following::text()[normalize-space()][position() <= $n]", n=lines):
+        for text in xpath("following::text()[normalize-space()][position() <= $n]")(element, n=lines):
             line = normalize_space(str(text))
             published = parse_published(line)
             if published:
