@@ -3,6 +3,7 @@ cleaning should be; URL canonicalisation and ids are stable across variants."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from datetime import date
@@ -102,16 +103,18 @@ FRAME_PIECES = st.sampled_from(["版权所有", "版權所有", "ICP备", "icp�
                                 " ", "\n", "我们"])
 
 
-def test_normalize_space_folds_exactly_the_spaces_the_regex_named() -> None:
-    # normalize_space splits on str.isspace(); every code point is checked against the character
-    # class it replaced.
-    differ = [hex(c) for c in range(0x110000) if bool(SPACE_RUN.fullmatch(chr(c))) != chr(c).isspace()]
-    assert differ == []
+def test_str_split_splits_exactly_where_the_regexes_it_replaced_matched() -> None:
+    # normalize_space and content_hash split on str.isspace(); every code point is checked against
+    # the character classes they used before (content hashes of earlier runs must stay the same).
+    for regex in (SPACE_RUN, re.compile(r"\s")):
+        differ = [hex(c) for c in range(0x110000) if bool(regex.fullmatch(chr(c))) != chr(c).isspace()]
+        assert differ == [], regex.pattern
 
 
 @given(TEXT)
-def test_normalize_space_is_the_regex_definition(text: str) -> None:
+def test_space_folding_and_hashing_are_the_regex_definitions(text: str) -> None:
     assert normalize_space(text) == SPACE_RUN.sub(" ", strip_controls(text)).strip()
+    assert content_hash(text) == hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
 
 
 @given(st.lists(st.one_of(FRAME_PIECES, st.text(max_size=4)), max_size=12).map("".join))
