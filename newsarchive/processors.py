@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
@@ -585,11 +585,31 @@ def is_site_chrome(line: str) -> bool:
     >>> [is_site_chrome(t) for t in ("九龙县", "会议地址:县委会议室,时间另行通知。", "记者 黄鹭 邹乃硕")]
     [False, False, False]
     """
-    if _has_frame_phrase(line):
+    return _is_site_chrome(line, phrases=True, labels=True)
+
+
+def site_chrome_lines(lines: Sequence[str]) -> Iterator[bool]:
+    """:func:`is_site_chrome` of each line. The phrase and label searches run once over all the
+    lines first: a line holding a match makes the whole text hold one, and most articles hold none.
+
+    >>> list(site_chrome_lines(["会议强调,要抓好落实。", "吉ICP备05002399号", "首页 新闻 文化 旅游"]))
+    [False, True, True]
+    """
+    whole = "\n".join(lines)
+    phrases = _has_frame_phrase(whole)
+    labels = _FRAME_LABEL.search(whole) is not None
+    return (_is_site_chrome(line, phrases, labels) for line in lines)
+
+
+def _is_site_chrome(line: str, phrases: bool, labels: bool) -> bool:
+    """is_site_chrome, skipping the phrase or label search where ``phrases``/``labels`` say the
+    text around the line holds none."""
+    if phrases and _has_frame_phrase(line):
         return True
-    labels = _FRAME_LABEL.findall(line)
-    if len(labels) >= 2 or (labels and len(line) <= 60 and _FRAME_LABEL.match(line)):
-        return True
+    if labels:
+        found = _FRAME_LABEL.findall(line)
+        if len(found) >= 2 or (found and len(line) <= 60 and _FRAME_LABEL.match(line)):
+            return True
     if len(line) > 80 or is_prose(line):
         return False
     tokens = [t for t in _NAV_SPLIT.split(line) if t]
@@ -597,7 +617,7 @@ def is_site_chrome(line: str) -> bool:
     return len(tokens) >= 4 and all(len(t) <= 6 for t in tokens) and not _ROLE_WORD.search(line)
 
 
-def chrome_share(lines: Iterable[str], also: Callable[[str], bool] | None = None) -> float:
+def chrome_share(lines: Sequence[str], also: Callable[[str], bool] | None = None) -> float:
     """The share of the text (in characters) that lies on lines of the site's frame: site chrome,
     or lines ``also`` says are chrome (the lines a site prints on many pages). A sentence with a
     chrome phrase inside is an article with chrome left in it, not the frame.
@@ -608,8 +628,8 @@ def chrome_share(lines: Iterable[str], also: Callable[[str], bool] | None = None
     1.0
     """
     total = chrome = 0
-    for line in lines:
+    for line, frame in zip(lines, site_chrome_lines(lines), strict=True):
         total += len(line)
-        if is_site_chrome(line) or is_chrome_line(line) or (also is not None and also(line)):
+        if frame or is_chrome_line(line) or (also is not None and also(line)):
             chrome += len(line)
     return chrome / total if total else 0.0

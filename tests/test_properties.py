@@ -26,12 +26,14 @@ from newsarchive.processors import (
     clean_text,
     content_hash,
     detect_script,
+    is_site_chrome,
     normalize_space,
     parse_published,
     read_breadcrumbs,
     read_byline,
     read_dateline,
     read_editors,
+    site_chrome_lines,
     strip_controls,
     strip_pinyin,
 )
@@ -122,6 +124,15 @@ def test_space_folding_and_hashing_are_the_regex_definitions(text: str) -> None:
 @example("Copyrıght")
 def test_frame_phrases_are_found_as_the_one_case_blind_regex_finds_them(text: str) -> None:
     assert _has_frame_phrase(text) == bool(FRAME_PHRASE.search(text))
+
+
+LABELS_AND_MARKS = st.sampled_from(["主办:", "地址：", "E-mail:", "电话 :", "首页", "|", "。"])
+FRAME_LINE = st.lists(st.one_of(FRAME_PIECES, LABELS_AND_MARKS, st.text(max_size=4)), max_size=8).map("".join)
+
+
+@given(st.lists(FRAME_LINE, max_size=6))
+def test_lines_are_judged_together_as_one_by_one(lines: list[str]) -> None:
+    assert list(site_chrome_lines(lines)) == [is_site_chrome(line) for line in lines]
 
 
 @given(TEXT)

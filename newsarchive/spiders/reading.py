@@ -22,7 +22,6 @@ from newsarchive.processors import (
     Published,
     clean_text,
     is_chrome_line,
-    is_site_chrome,
     normalize_space,
     parse_published,
     read_breadcrumbs,
@@ -30,6 +29,7 @@ from newsarchive.processors import (
     read_dateline,
     read_editors,
     read_source_label,
+    site_chrome_lines,
 )
 
 
@@ -249,4 +249,4 @@ def portal_reading_holds(item: Article) -> bool:
     body = item.get("body") or ""
     if not (body and item.get("title") and item.get("published_date")):
         return False
-    return not any(is_site_chrome(line) for line in body.split("\n"))
+    return not any(site_chrome_lines(body.split("\n")))
