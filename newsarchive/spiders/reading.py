@@ -46,7 +46,8 @@ class BodyParts:
     def load(self, loader: ArticleLoader) -> None:
         for name, values in (("subtitle", self.subtitles), ("authors", self.authors), ("editors", self.editors),
                              ("body", self.body), ("images", self.images)):
-            loader.add_value(name, values)
+            if values:  # an empty list adds nothing: not worth the loader's processing
+                loader.add_value(name, values)
 
 
 class PortalReader:
