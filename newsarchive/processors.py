@@ -35,7 +35,7 @@ def normalize_space(text: str) -> str:
     '吉林日报 讯 今天'
     """
     # str.split() splits on exactly the characters str.isspace() names: every Unicode space,
-    # U+3000 and U+00A0 included (tests/test_processors.py holds it to that, code point by code point).
+    # U+3000 and U+00A0 included (tests/test_properties.py holds it to that, code point by code point).
     return " ".join(strip_controls(text).split())
 
 
