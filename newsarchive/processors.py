@@ -205,6 +205,7 @@ _ROLE = re.compile(
 )
 _ROLE_WORD = re.compile(r"记者|記者|通讯员|通訊員|实习生|實習生|摄|攝|制图|製圖|编译|編譯|整理|撰文|报道员|報道員")
 _WORK = re.compile(r"(?:[文圖图]\s*/\s*[图圖文摄攝]|[(（]?\s*(?:文|图|圖|摄|攝)\s*[)）]?)(?=\s|$)")
+_WORK_CHARS = frozenset("文圖图摄攝")  # every match of _WORK holds one
 _ORG = re.compile(
     r"(?:网|網|报|報|社|台|臺|中心|APP|app|媒体|媒體|新闻|新聞|频道|頻道|部|局|站|办|辦|县|縣|州|市|区|區|镇|鎮|乡|鄉|村)$"
 )
@@ -307,12 +308,12 @@ def read_byline(text: str) -> Byline | None:
     text = normalize_space(text)
     if not text or len(text) > 40:
         return None
-    marked = bool(_MARKS.search(text))
-    text = _MARKS.sub(" ", text)
+    text, marks = _MARKS.subn(" ", text)
     roles = 0
     if _ROLE_WORD.search(text):
         text, roles = _ROLE.subn(" ", text)
-    text = _WORK.sub(" ", text)
+    if not _WORK_CHARS.isdisjoint(text):  # the work labels' regex can start anywhere: costly on every line
+        text = _WORK.sub(" ", text)
     names: list[str] = []
     outlet = False
     for token in _SPLIT.split(text):
@@ -326,7 +327,7 @@ def read_byline(text: str) -> Byline | None:
         names.append(token)
     if not names:
         return None
-    return Byline(names, marked or roles > 0, outlet)
+    return Byline(names, marks > 0 or roles > 0, outlet)
 
 
 _DATELINE = re.compile(

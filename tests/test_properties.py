@@ -20,6 +20,8 @@ from newsarchive.fallback import read_page
 from newsarchive.frontier import redacted
 from newsarchive.pipelines.validate import problems
 from newsarchive.processors import (
+    _WORK,
+    _WORK_CHARS,
     _has_frame_phrase,
     chrome_phrase,
     clean_origin,
@@ -173,6 +175,13 @@ def test_site_chrome_is_judged_as_the_plain_regexes_judge_it(line: str) -> None:
 @given(st.lists(FRAME_LINE, max_size=6))
 def test_lines_are_judged_together_as_one_by_one(lines: list[str]) -> None:
     assert list(site_chrome_lines(lines)) == [is_site_chrome(line) for line in lines]
+
+
+@given(st.lists(st.one_of(st.sampled_from(["文", "图", "圖", "摄", "攝", "/", " ", "(", "）", "文/图", "（摄）"]),
+                          st.text(max_size=3)), max_size=10).map("".join))
+def test_work_labels_are_looked_for_wherever_they_can_be(text: str) -> None:
+    # read_byline skips the work-label regex on lines without any of these characters.
+    assert _WORK.search(text) is None or not _WORK_CHARS.isdisjoint(text)
 
 
 @given(TEXT)
