@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import FAST, ROOT, SiteServer, machine, scrapy, sitegen, timed
+from common import FAST, ROOT, SiteServer, bare_download, machine, scrapy, sitegen, timed
 
 VARIANTS: dict[str, tuple[list[str], str | None]] = {
     "archive crawl": ([], None),
@@ -48,10 +48,7 @@ def main() -> None:
         with SiteServer(sitegen.site(args.articles), work / "requests.log") as server:
             env = {"http_proxy": server.proxy, "no_proxy": "", "PYTHONPATH": python_path}
             for n in range(args.rounds):
-                bare = timed(scrapy("runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={start}",
-                                    *FAST), cwd=work, env=env)
-                assert bare.returncode == 0, bare.stderr[-3000:]
-                times["bare Scrapy download"].append(bare.seconds)
+                times["bare Scrapy download"].append(bare_download(start, work, env))
                 for i, (name, (settings, module)) in enumerate(VARIANTS.items()):
                     if module:
                         settings = [*settings, "-s", f"SPIDER_MODULES={module}"]

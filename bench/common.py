@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,6 +122,28 @@ FAST = [
 
 def scrapy(*args: str) -> list[str]:
     return [sys.executable, "-m", "scrapy", *args]
+
+
+def bare_download(start: str, cwd: Path, env: dict[str, str]) -> float:
+    """Seconds the bare Scrapy spider (bench/bare_spider.py) takes to download the site from ``start``:
+    the baseline every crawl ratio is measured against. Run from ``cwd``, outside the project."""
+    bare = timed(scrapy("runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={start}", *FAST),
+                 cwd=cwd, env=env)
+    assert bare.returncode == 0, bare.stderr[-3000:]
+    return bare.seconds
+
+
+@contextlib.contextmanager
+def checked_out(rev: str) -> Iterator[Path]:
+    """``rev`` checked out into a temporary git worktree, removed afterwards."""
+    work = Path(tempfile.mkdtemp(prefix="newsarchive-rev-"))
+    tree = work / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(tree), rev], cwd=ROOT, check=True)
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def machine() -> str:

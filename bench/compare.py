@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
-from common import FAST, ROOT, SiteServer, machine, scrapy, sitegen, timed
+from common import FAST, ROOT, SiteServer, bare_download, checked_out, machine, scrapy, sitegen, timed
 
 
 def main() -> None:
@@ -26,28 +25,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="newsarchive-compare-"))
-    before = work / "before"
-    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(before), args.rev], cwd=ROOT, check=True)
-    trees = {f"archive crawl at {args.rev}": before, "archive crawl, working tree": ROOT}
     start = sitegen.list_url(0)
     times: dict[str, list[float]] = {"bare Scrapy download": []}
     try:
-        with SiteServer(sitegen.site(args.articles), work / "requests.log") as server:
+        with checked_out(args.rev) as before, SiteServer(sitegen.site(args.articles), work / "requests.log") as server:
+            trees = {f"archive crawl at {args.rev}": before, "archive crawl, working tree": ROOT}
             env = {"http_proxy": server.proxy, "no_proxy": ""}
             for n in range(args.rounds):
-                bare = timed(scrapy("runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={start}",
-                                    *FAST), cwd=work, env=env)
-                assert bare.returncode == 0, bare.stderr[-3000:]
-                times["bare Scrapy download"].append(bare.seconds)
-                for name, tree in trees.items():
+                times["bare Scrapy download"].append(bare_download(start, work, env))
+                for i, (name, tree) in enumerate(trees.items()):
                     # Run from the tree: its scrapy.cfg and its newsarchive package come first on the path.
                     run = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s",
-                                       f"ARCHIVE_DIR={work}/archive-{n}-{tree.name}", *FAST),
+                                       f"ARCHIVE_DIR={work}/archive-{n}-{i}", *FAST),
                                 cwd=tree, env=env)
                     assert run.returncode == 0, run.stderr[-3000:]
                     times.setdefault(name, []).append(run.seconds)
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=ROOT, check=False)
         shutil.rmtree(work, ignore_errors=True)
     bare_best = min(times["bare Scrapy download"])
     print(f"machine: {machine()}")

@@ -16,10 +16,9 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from common import ROOT, machine
+from common import ROOT, checked_out, machine
 
 # Run inside each tree: its newsarchive package first on the path.
 CHILD = r"""
@@ -67,17 +66,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10, help="runs of each tree, alternating")
     parser.add_argument("--passes", type=int, default=200, help="passes over the fixture pages in one run")
     args = parser.parse_args()
-    before = Path(tempfile.mkdtemp(prefix="newsarchive-compare-")) / "before"
-    subprocess.run(["git", "worktree", "add", "--detach", "-q", str(before), args.rev], cwd=ROOT, check=True)
-    trees = {f"at {args.rev}": before, "working tree": ROOT}
-    times: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
-    try:
+    with checked_out(args.rev) as before:
+        trees = {f"at {args.rev}": before, "working tree": ROOT}
+        times: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
         for n in range(args.runs):
             for name in (list(trees) if n % 2 == 0 else list(reversed(trees))):
                 for source, us in run(trees[name], args.passes).items():
                     times[name].setdefault(source, []).append(us)
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=ROOT, check=False)
     print(f"machine: {machine()}")
     print(f"{args.runs} alternating runs of each tree, {args.passes} passes over the fixture articles each; "
           "CPU us per page, min (median)\n")

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import FAST, ROOT, SiteServer, machine, scrapy, sitegen, timed
+from common import FAST, SiteServer, bare_download, machine, scrapy, sitegen, timed
 
 
 def main() -> None:
@@ -37,10 +37,7 @@ def main() -> None:
     with SiteServer(pages, work / "requests.log") as server:
         env = {"http_proxy": server.proxy, "no_proxy": ""}
         for n in range(args.rounds):
-            bare = timed(scrapy("runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={start}",
-                                *FAST), cwd=work, env=env)
-            assert bare.returncode == 0, bare.stderr[-3000:]
-            bare_times.append(bare.seconds)
+            bare_times.append(bare_download(start, work, env))
             archive = work / f"archive-{n}"
             full = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s", f"ARCHIVE_DIR={archive}",
                                 "-s", f"STATS_DUMP_FILE={archive}/stats.json", *FAST), env=env)
