@@ -21,6 +21,8 @@ ARTICLES_EXTRACTED = "articles_extracted"  # records finished by the spider (all
 ARCHIVED = "archived"
 DUPLICATE = "duplicate"  # duplicate/<id|content> beside it
 REJECTED = "rejected"  # rejected/<reason> beside it
+LISTS_PENDING = "lists_pending"  # list pages whose walk is owed at the end of the run (a value, not a count)
+WRITE_FAILED = "archive_write_failed"  # writes into the archive that failed (disk full, permissions)
 
 
 def extraction(reader: str) -> str:

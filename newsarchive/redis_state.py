@@ -220,7 +220,30 @@ class RedisState:
         return previous is None or previous == b"1"
 
     def end_run(self, source: str) -> None:
-        self.db.hset(P + "runs", f"{source}:{self.worker}", 1)
+        pipe = self.db.pipeline(transaction=True)
+        pipe.hset(P + "runs", f"{source}:{self.worker}", 1)
+        for url, raw in self.db.hscan_iter(P + "owed_lists"):
+            entry = json.loads(raw)
+            if entry["source"] == source:
+                entry["runs"] += 1
+                pipe.hset(P + "owed_lists", url, json.dumps(entry))
+        pipe.execute()
+
+    # --- list pages whose walk is owed ------------------------------------------------------------
+
+    def owe_list(self, source: str, url: str, reason: str) -> None:
+        raw = self.db.hget(P + "owed_lists", url)
+        entry = json.loads(raw) if raw else {"source": source, "runs": 0, "at": utc_stamp()}
+        entry["reason"] = reason
+        self.db.hset(P + "owed_lists", url, json.dumps(entry))
+
+    def settle_list(self, url: str) -> None:
+        self.db.hdel(P + "owed_lists", url)
+
+    def owed_lists(self, source: str) -> list[tuple[str, int]]:
+        owed = [(self._s(url) or "", json.loads(raw)) for url, raw in self.db.hscan_iter(P + "owed_lists")]
+        return [(url, int(e["runs"])) for url, e in sorted(owed, key=lambda o: (o[1]["at"], o[0]))
+                if e["source"] == source]
 
     # --- WARC payloads, fetched URLs, list pages -------------------------------------------------
 

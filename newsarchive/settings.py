@@ -44,6 +44,9 @@ LOG_FORMATTER = "newsarchive.logformatter.ArchiveLogFormatter"
 # --- incremental runs and validation -----------------------------------------------------------
 INCREMENTAL = True  # skip archived articles before download and stop paging at known articles
 INCREMENTAL_DEPTH = 1  # list pages in a row showing nothing new before pagination stops
+# List pages one source may ask for in one run: past it the walk is owed to the next run (an endless
+# pager costs one bounded walk a run, a long backlog is taken in steps).
+MAX_LIST_PAGES = 2000
 PENDING_MAX_ATTEMPTS = 5  # runs that retry an article that failed (5xx, time-out) before giving up
 VALIDATE_MIN_BODY_CHARS = 20
 VALIDATE_MIN_TITLE_CHARS = 2
@@ -112,6 +115,7 @@ STATS_DUMP_FILE = ""  # write the final crawl stats as JSON here (tools and test
 PROGRESS_INTERVAL = 60.0  # seconds between per-source progress lines in the log (0: none)
 
 # --- crawlall health checks ----------------------------------------------------------------------
+HEALTH_MAX_LISTS_PENDING = 0  # a source owing the walk below more list pages than this is unhealthy
 HEALTH_MAX_REJECT_RATE = 0.2  # a source rejecting more than this share of its articles is unhealthy
 # Layout drift: a source is unhealthy when more than this share of its articles needed the generic
 # reader, or was rejected as chrome (the template changed under the portal's selectors).

@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS pending (
 CREATE TABLE IF NOT EXISTS warc_payloads (
     digest TEXT PRIMARY KEY, uri TEXT NOT NULL, date TEXT NOT NULL, record_id TEXT NOT NULL, file TEXT NOT NULL
 );
+-- list pages whose walk is owed: a page that could not be read (or kept), or where MAX_LIST_PAGES
+-- stopped a walk; the next runs go on from it until it is read
+CREATE TABLE IF NOT EXISTS owed_lists (
+    url TEXT PRIMARY KEY, source TEXT NOT NULL, reason TEXT NOT NULL, runs INTEGER NOT NULL DEFAULT 0,
+    at TEXT NOT NULL
+);
 -- whether each source's last run ended normally (else the next run walks every list page)
 CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
@@ -96,6 +102,9 @@ class CrawlProgress(Protocol):
     def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]: ...
     def begin_run(self, source: str) -> bool: ...
     def end_run(self, source: str) -> None: ...
+    def owe_list(self, source: str, url: str, reason: str) -> None: ...
+    def settle_list(self, url: str) -> None: ...
+    def owed_lists(self, source: str) -> list[tuple[str, int]]: ...
 
 
 class ListMemory(Protocol):
@@ -360,9 +369,29 @@ class ArchiveState:
         return row is None or bool(row[0])
 
     def end_run(self, source: str) -> None:
-        """The run ended normally: committed with everything written before it."""
+        """The run ended normally: committed with everything written before it. Every list page
+        still owed has now been owed one run more."""
         self._write("UPDATE runs SET completed = 1, at = ? WHERE source = ?", (utc_stamp(), source))
+        self._write("UPDATE owed_lists SET runs = runs + 1 WHERE source = ?", (source,))
         self.flush()
+
+    # --- list pages whose walk is owed ------------------------------------------------------------
+
+    def owe_list(self, source: str, url: str, reason: str) -> None:
+        """Note that the walk from list page ``url`` is owed (kept, with its run count, if it was)."""
+        self._write("INSERT INTO owed_lists (url, source, reason, at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason", (url, source, reason, utc_stamp()))
+        self._wrote()
+
+    def settle_list(self, url: str) -> None:
+        """List page ``url`` was read: its walk goes on from here in this run."""
+        self._write("DELETE FROM owed_lists WHERE url = ?", (url,))
+        self._wrote()
+
+    def owed_lists(self, source: str) -> list[tuple[str, int]]:
+        """The list pages whose walk is owed, oldest first, with how many runs ended owing each."""
+        return [(r[0], int(r[1])) for r in self.db.execute(
+            "SELECT url, runs FROM owed_lists WHERE source = ? ORDER BY at, url", (source,))]
 
     # --- WARC payloads ---------------------------------------------------------------------------
 

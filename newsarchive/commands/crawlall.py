@@ -96,8 +96,19 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         problems.append(f"crawl ended with {stats.get('finish_reason')!r}")
     if errors:
         problems.append(f"{errors} error(s) logged")
+    lists_pending = int(stats.get(key(counts.LISTS_PENDING), 0))
+    write_failed = int(stats.get(key(counts.WRITE_FAILED), 0))
+    robots_refused = int(stats.get("robotstxt/forbidden", 0))
+    if write_failed:
+        problems.append(f"the archive could not be written ({write_failed} failed write(s)): see the error logged; "
+                        "what was not archived is pending for the next run")
     if list_pages == 0:
-        problems.append("no list page could be read")
+        problems.append("no list page could be read" + (f": robots.txt refused {robots_refused} request(s)"
+                                                        if robots_refused else ""))
+    max_pending = int(settings.getint("HEALTH_MAX_LISTS_PENDING"))
+    if lists_pending > max_pending:
+        problems.append(f"the walk below {lists_pending} list page(s) is owed (not read: see the errors of this "
+                        "or an earlier run); the next run goes on from them")
     if new_links and not archived and not rejected:
         problems.append(f"lists showed {new_links} new article(s) but nothing was archived")
     max_reject = float_setting(settings, "HEALTH_MAX_REJECT_RATE")
@@ -125,6 +136,11 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "problems": problems,
         "list_pages": list_pages,
         "list_pages_unchanged": int(stats.get(key(counts.LIST_UNCHANGED), 0)),
+        "lists_pending": lists_pending,
+        "lists_failed": int(stats.get(key("list_failed"), 0)),
+        "list_pages_limited": int(stats.get(key("list_pages_limited"), 0)),
+        "robots_disallowed": robots_refused,
+        "archive_write_failed": write_failed,
         "new_links": new_links,
         "articles_fetched": int(stats.get(key(counts.ARTICLES_FETCHED), 0)),
         "archived": archived,

@@ -13,6 +13,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newsarchive import counts
@@ -68,6 +69,8 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.full = str(full or "").lower() not in ("", "0", "false", "no")
         self.resume_walk = False
         self.retrying: set[str] = set()  # pending articles this run already requested again
+        self.owed: set[str] = set()  # list pages whose walk is owed (read from the state, kept current)
+        self.list_requests = 0  # list pages this run asked for (MAX_LIST_PAGES)
     # --- URL rules: a portal declares its patterns and writes the canonical forms --------------
     # Matched against the host name, and against the path (``/`` when empty); http(s) only.
     host_pattern: ClassVar[re.Pattern[str]]
@@ -145,6 +148,13 @@ class PortalSpider(PortalReader, scrapy.Spider):
                     self.retrying.add(self.record_id(ref))
                     # A retry on purpose: a seen-set shared with the run that lost it must not refuse it.
                     yield self.article_request(ref).replace(dont_filter=True)
+            # List pages an earlier run could not read: the walk below each is owed, so it goes on
+            # from there whatever this run finds above it.
+            for url, runs in state.owed_lists(self.name):
+                self.owe(url, None)
+                self.count("lists_owed_retried")
+                self.logger.info("Walking on from list page %s, owed for %d run(s)", url, runs)
+                yield self.list_request(url, meta={"owed": True}, dont_filter=True)
         for url in self.start_urls:
             ref = self.article_ref(url)
             if ref is not None:
@@ -183,6 +193,8 @@ class PortalSpider(PortalReader, scrapy.Spider):
         @returns items 0 0
         """
         state = self.archive_state
+        if response.url in self.owed and state is not None:
+            self.settle(response.url)
         if response.status == 304:  # unchanged since the last run: what it showed then still holds
             self.count(counts.LIST_UNCHANGED)
             page = self.remembered_list(response.url)
@@ -199,13 +211,59 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.count(counts.NEW_LINKS, len(new))
         yield from new
         # Pagination stops after INCREMENTAL_DEPTH list pages in a row that showed nothing new,
-        # unless the last run was cut short (it may not have read the pages further on).
+        # unless the last run was cut short (it may not have read the pages further on) or the walk
+        # below this page is owed (an earlier run could not read a page above the ones below).
         streak = 0 if new else response.meta.get("known_streak", 0) + 1
-        if self.full or self.resume_walk or state is None or streak < int_setting(self.settings, "INCREMENTAL_DEPTH"):
+        owed = bool(response.meta.get("owed"))
+        if (self.full or self.resume_walk or owed or state is None
+                or streak < int_setting(self.settings, "INCREMENTAL_DEPTH")):
             for url in page.next_pages:
-                yield self.list_request(url, meta={"known_streak": streak})
+                if self.list_requests >= int_setting(self.settings, "MAX_LIST_PAGES"):
+                    # An endless pager, or a backlog too long for one run: the next run goes on from here.
+                    self.count("list_pages_limited")
+                    if state is not None:
+                        self.owe(url, "max_list_pages")
+                    continue
+                yield self.list_request(url, meta={"known_streak": streak, "owed": owed})
         elif page.next_pages:
             self.count("pagination_stopped")
+
+    def owe(self, url: str, reason: str | None) -> None:
+        """Remember that the walk from list page ``url`` is owed (``reason`` None: it already is)."""
+        state = self.archive_state
+        if reason is not None and state is not None:
+            state.owe_list(self.name, url, reason)
+        self.owed.add(url)
+        self.set_count(counts.LISTS_PENDING, len(self.owed))
+
+    def settle(self, url: str) -> None:
+        state = self.archive_state
+        if state is not None:
+            state.settle_list(url)
+        self.owed.discard(url)
+        self.set_count(counts.LISTS_PENDING, len(self.owed))
+
+    def list_failed(self, failure: Any) -> None:
+        """A list page that could not be read or kept: gone (404, 410: the end of a column), refused
+        by robots.txt, or owed: the next runs walk on from it until it is read."""
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        status = getattr(response, "status", None)
+        if status in (404, 410):
+            self.count("list_gone")
+            if request.url in self.owed:
+                self.settle(request.url)
+            self.logger.info("List page gone (%s), not walked: %s", status, request.url)
+            return
+        if failure.check(IgnoreRequest) and response is None:  # robots.txt, or a filter of the crawl
+            self.count("list_ignored")
+            self.logger.info("List page not requested (%s): %s", failure.value, request.url)
+            return
+        self.count("list_failed")
+        if self.archive_state is not None:
+            self.owe(request.url, f"HTTP {status}" if status else type(failure.value).__name__)
+        self.logger.error("List page not read, the walk below it is owed to the next run: %s (%s)", request.url,
+                          f"HTTP {status}" if status else repr(failure.value))
 
     def remembered_list(self, url: str) -> ListPage:
         state = self.archive_state
@@ -214,11 +272,14 @@ class PortalSpider(PortalReader, scrapy.Spider):
             return ListPage([], [])
         return ListPage(list(shown.get("articles", [])), list(shown.get("next", [])))
 
-    def list_request(self, url: str, callback: Any = None, meta: dict[str, Any] | None = None) -> scrapy.Request:
+    def list_request(self, url: str, callback: Any = None, meta: dict[str, Any] | None = None,
+                     dont_filter: bool = False) -> scrapy.Request:
         # List pages go ahead of articles: they are few, and each one read puts a page of articles
         # on the queue. Behind the articles they would be read one at a time, and the frontier
         # (every worker's share of it) would hold only the last list page's articles.
-        return scrapy.Request(url, callback=callback or self.parse_list, priority=LIST_PRIORITY,
+        self.list_requests += 1
+        return scrapy.Request(url, callback=callback or self.parse_list, errback=self.list_failed,
+                              priority=LIST_PRIORITY, dont_filter=dont_filter,
                               meta={"list_page": True, "handle_httpstatus_list": [304], **(meta or {})})
 
     def article_request(self, ref: ArticleRef) -> scrapy.Request:
@@ -243,7 +304,8 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if status in (404, 410):
             self.count("article_gone")
             if self.archive_state is not None:
-                self.archive_state.forget_pending(request.meta["record_id"])
+                # Remembered: a dead link is not requested again by later runs (only by -a full=1).
+                self.archive_state.record(request.meta["record_id"], "gone", request.url, reason=f"http_{status}")
             self.logger.info("Article gone (%s), not tried again: %s", status, request.url)
             return
         self.count("article_failed")
@@ -294,7 +356,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         state = self.archive_state
         if state is None or not wanted:
             return list(wanted.values())
-        known = ("archived", "duplicate") if self.full else ("archived", "duplicate", "rejected")
+        known = ("archived", "duplicate") if self.full else ("archived", "duplicate", "rejected", "gone")
         outcomes = state.outcomes(list(wanted))
         return [r for i, r in wanted.items() if outcomes.get(i) not in known]
 
@@ -376,6 +438,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.count(counts.ARTICLES_EXTRACTED)
         self.count(counts.extraction(item["extraction"]))
         return item
+
+    def set_count(self, key: str, value: int) -> None:
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None and crawler.stats is not None:
+            crawler.stats.set_value(counts.key(key), value)
 
     def count(self, key: str, amount: int = 1) -> None:
         counter = self.__dict__.get("_counter")
