@@ -104,8 +104,9 @@ def test_dead_article_links_are_not_requested_again(tmp_path: Path) -> None:
 
 
 def test_summary_names_owed_lists_and_robots(tmp_path: Path) -> None:
-    from newsarchive.commands.crawlall import summarise
     from scrapy.settings import Settings
+
+    from newsarchive.commands.crawlall import summarise
 
     settings = Settings()
     settings.setmodule("newsarchive.settings")
