@@ -18,7 +18,8 @@ META_FETCHED_AT = "fetched_at"  # utc_stamp() of the fetch
 
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
-SIDE_DIRS = ("rejects", "duplicates", "runs", "warc", "replaced")  # archive subdirectories without records
+# archive subdirectories without records
+SIDE_DIRS = ("rejects", "duplicates", "runs", "warc", "replaced", "quarantine", "rebuild")
 
 
 def utc_stamp(moment: datetime | None = None) -> str:

@@ -11,9 +11,11 @@ payload it refers to; the response carries that record as its provenance.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.counts import Counts
+from newsarchive.warcmembers import whole_members
 
 logger = logging.getLogger(__name__)
 
@@ -112,32 +115,63 @@ AnyCase = Case | WarcCase
 WARC_SUFFIXES = (".warc", ".warc.gz")
 
 
+# WARC files whose damaged parts replay skipped (path -> byte ranges skipped), for reparse's summary.
+DAMAGED: dict[str, int] = {}
+
+
+def warc_records(path: Path) -> Iterator[tuple[Any, int, int]]:
+    """Each whole record of a WARC file with its offset and length. A gzipped file is read member
+    by member (see :mod:`newsarchive.warcmembers`): a torn or damaged member is skipped, named and
+    counted, and the records after it are still read."""
+    if not path.name.endswith(".gz"):
+        with path.open("rb") as fh:
+            iterator = ArchiveIterator(fh)
+            try:
+                for record in iterator:
+                    iterator.read_to_end(record)  # the record's length is known once it is read
+                    yield record, iterator.get_record_offset(), iterator.get_record_length()
+            except Exception as exc:  # warcio's own errors have no common base
+                DAMAGED[str(path)] = DAMAGED.get(str(path), 0) + 1
+                logger.warning("WARC file %s is damaged after its last whole record (%s): the rest is skipped",
+                               path, exc)
+        return
+    data = path.read_bytes()
+    members, _ = whole_members(data)
+    covered = sum(length for _, length in members)
+    if covered < len(data):
+        DAMAGED[str(path)] = DAMAGED.get(str(path), 0) + 1
+        logger.warning("WARC file %s: %d of its %d bytes are not whole records (torn or damaged): skipped, the "
+                       "%d whole records read", path, len(data) - covered, len(data), len(members))
+    for offset, length in members:
+        iterator = ArchiveIterator(io.BytesIO(data[offset:offset + length]))
+        for record in iterator:
+            iterator.read_to_end(record)
+            yield record, offset, length
+            break
+
+
 def read_warc(path: Path) -> list[WarcCase]:
     """The response and revisit records of a WARC file, revisits resolved within the file set later."""
     found: list[WarcCase] = []
-    with path.open("rb") as fh:
-        iterator = ArchiveIterator(fh)
-        for record in iterator:
-            kind = record.rec_type
-            if kind not in ("response", "revisit") or record.http_headers is None:
-                continue
-            iterator.read_to_end(record)  # the record's length is known once it is read
-            offset, length = iterator.get_record_offset(), iterator.get_record_length()
-            head = record.rec_headers
-            status = int(record.http_headers.get_statuscode() or 0)
-            headers: dict[str, list[str]] = {}
-            for name, value in record.http_headers.headers:
-                headers.setdefault(name, []).append(value)
-            # A revisit carries no payload: it is pointed at its original's by resolve_revisits.
-            payload = kind == "response"
-            found.append(WarcCase(
-                url=head.get_header("WARC-Target-URI"), status=status, headers=headers,
-                payload_path=path if payload else Path(""),
-                payload_offset=offset if payload else -1, warc_file=path.name,
-                record_id=head.get_header("WARC-Record-ID") or "",
-                digest=head.get_header("WARC-Payload-Digest") or "", date=head.get_header("WARC-Date") or "",
-                record_offset=offset, record_length=length,
-            ))
+    for record, offset, length in warc_records(path):
+        kind = record.rec_type
+        if kind not in ("response", "revisit") or record.http_headers is None:
+            continue
+        head = record.rec_headers
+        status = int(record.http_headers.get_statuscode() or 0)
+        headers: dict[str, list[str]] = {}
+        for name, value in record.http_headers.headers:
+            headers.setdefault(name, []).append(value)
+        # A revisit carries no payload: it is pointed at its original's by resolve_revisits.
+        payload = kind == "response"
+        found.append(WarcCase(
+            url=head.get_header("WARC-Target-URI"), status=status, headers=headers,
+            payload_path=path if payload else Path(""),
+            payload_offset=offset if payload else -1, warc_file=path.name,
+            record_id=head.get_header("WARC-Record-ID") or "",
+            digest=head.get_header("WARC-Payload-Digest") or "", date=head.get_header("WARC-Date") or "",
+            record_offset=offset, record_length=length,
+        ))
     return found
 
 

@@ -108,6 +108,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 EXTENSIONS = {
+    "newsarchive.faults.ArchiveFaults": 0,
     "newsarchive.statsdump.StatsDump": 500,
     "newsarchive.progress.ProgressLog": 500,
 }

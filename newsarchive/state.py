@@ -20,7 +20,8 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple, Protocol
 
@@ -28,8 +29,11 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
+from newsarchive import counts
 from newsarchive.archive_paths import record_files, utc_stamp
+from newsarchive.archive_switch import finish_switch
 from newsarchive.config import float_setting, int_setting, setting
+from newsarchive.faults import ArchiveWriteError
 from newsarchive.jsonl import lines_after
 
 logger = logging.getLogger(__name__)
@@ -70,6 +74,10 @@ CREATE TABLE IF NOT EXISTS owed_lists (
 -- whether each source's last run ended normally (else the next run walks every list page)
 CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
+
+class ArchiveStateError(RuntimeError):
+    """The archive's state cannot be read; the message says which file and what to do."""
+
 
 class Admission(NamedTuple):
     """Whether a record may be archived: ``new``; ``known`` (its id is archived, or noted as a
@@ -163,9 +171,21 @@ def open_state(crawler: Crawler) -> State:
                                 float_setting(crawler.settings, "STATE_COMMIT_INTERVAL"),
                                 reactor.callLater)  # type: ignore[attr-defined,unused-ignore]
         # After the pipelines' close_spider: what they wrote last is committed before the process ends.
-        crawler.signals.connect(state.flush, signal=signals.spider_closed)
+        def flush(spider: Any = None) -> None:
+            flush_at_close(state, crawler)
+
+        crawler.signals.connect(flush, signal=signals.spider_closed, weak=False)
         crawler._newsarchive_state = state  # type: ignore[attr-defined]
     return state  # type: ignore[no-any-return]
+
+
+def flush_at_close(state: State, crawler: Crawler) -> None:
+    """Commit what the crawl wrote last; a failure is the run's (logged, counted, exit status 1)."""
+    try:
+        state.flush()
+    except ArchiveWriteError as error:
+        crawler.stats.inc_value(counts.key(counts.WRITE_FAILED))  # type: ignore[union-attr]
+        logger.error("The crawl's last state writes were not committed: %s", error)
 
 
 def recover(state: RecoveringState, files: Iterable[Path]) -> int:
@@ -188,16 +208,29 @@ class ArchiveState:
     _open: ClassVar[dict[Path, ArchiveState]] = {}
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL: a committed row survives a killed process; only a power cut can lose the last ones,
-        # and recovery from the JSONL files puts those back.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        self.db.executescript(SCHEMA)
+        self.archive = path.parent
+        self.broken: ArchiveWriteError | None = None  # the write that failed; no write after it
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL: a committed row survives a killed process; only a power cut can lose the last
+            # ones, and recovery from the JSONL files puts those back.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            self.db.executescript(SCHEMA)
+            self._migrate_file_keys()
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise ArchiveStateError(
+                    f"{path} is damaged ({exc}): move it aside (mv {path} {path}.damaged) and run the crawl "
+                    "with -a full=1; the records in the JSONL files are registered again from them") from exc
+            raise ArchiveWriteError(path, exc) from exc
+        except OSError as exc:
+            raise ArchiveWriteError(path, exc) from exc
         self.recovered = 0
+        self.rebuilt = False  # the state was empty while the archive held records (see recover)
         # Group commits (off until group_commits()): every write is its own transaction.
         self.commit_every = 1
         self.commit_interval = 0.0
@@ -211,13 +244,22 @@ class ArchiveState:
         path = (archive / "state.sqlite3").resolve()
         state = cls._open.get(path)
         if state is None:
+            finish_switch(archive)  # a reparse --replace killed mid-switch: its new archive goes in whole
             state = cls._open[path] = cls(path)
             # Before anything asks what is known: lines a crash left unregistered count as archived.
-            state.recovered = recover(state, record_files(archive))
+            # A state that knows no file while the archive holds records was lost (deleted, moved
+            # aside): rebuilt from the records, and the next run walks every list page.
+            files = record_files(archive)
+            state.rebuilt = bool(files) and not state.knows_files()
+            state.recovered = recover(state, files)
+            if state.rebuilt:
+                logger.warning("%s knew no record file of %s: rebuilt from the records; this run walks every "
+                               "list page", path, archive)
         return state
 
     def close(self) -> None:
-        self.flush()
+        with suppress(ArchiveWriteError):
+            self.flush()
         self.db.close()
         if self._open.get(self.path) is self:
             del self._open[self.path]
@@ -231,14 +273,32 @@ class ArchiveState:
         self.commit_interval = interval
         self.call_later = call_later
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write, or nothing: on a failure (disk full, I/O) the open group is rolled back and the
+        state takes no write again in this process. Its rows are then a prefix of what was written,
+        and the JSONL lines written after that prefix are past the committed lengths, where the next
+        start's recovery registers them."""
+        if self.broken is not None:
+            raise self.broken
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if self.db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            self.broken = ArchiveWriteError(self.path, exc)
+            raise self.broken from exc
+
     def _write(self, sql: str, params: Iterable[Any] = ()) -> None:
         """One write, in the open group (a new group begins when none is open)."""
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.group_started = time.monotonic()
-            if self.call_later is not None and self.commit_every > 1:
-                self.call_later(self.commit_interval, self._commit_if_due)
-        self.db.execute(sql, tuple(params))
+        with self._writing():
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.group_started = time.monotonic()
+                if self.call_later is not None and self.commit_every > 1:
+                    self.call_later(self.commit_interval, self._commit_if_due)
+            self.db.execute(sql, tuple(params))
 
     def _wrote(self) -> None:
         """One logical write done (a record, a list's pending notes): commit when the group is full."""
@@ -247,14 +307,27 @@ class ArchiveState:
             self.flush()
 
     def _commit_if_due(self) -> None:
-        if self.db.in_transaction and time.monotonic() - self.group_started >= self.commit_interval * 0.99:
-            self.flush()
+        if self.broken is None and self.db.in_transaction and \
+                time.monotonic() - self.group_started >= self.commit_interval * 0.99:
+            with suppress(ArchiveWriteError):  # logged where the crawl next writes
+                self.flush()
 
     def flush(self) -> None:
-        """Commit the open group, if any."""
-        if self.db.in_transaction:
-            self.db.execute("COMMIT")
+        """Commit the open group, if any (nothing, once a write has failed)."""
+        if self.broken is not None:
+            return
+        with self._writing():
+            if self.db.in_transaction:
+                self.db.execute("COMMIT")
         self.pending_writes = 0
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A transaction of its own, after the open group is committed."""
+        self.flush()
+        with self._writing(), self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            yield
 
     # --- articles -----------------------------------------------------------------------------
 
@@ -306,13 +379,35 @@ class ArchiveState:
 
     # --- JSONL files ----------------------------------------------------------------------------
 
+    def file_key(self, path: Path) -> str:
+        """How the state names a record file: ``<source>/<file>``, relative to the archive, so the
+        archive can be moved, or reached by a relative path or a symlink, and still be known."""
+        return f"{path.parent.name}/{path.name}"
+
+    def _migrate_file_keys(self) -> None:
+        """Rows keyed by a path as once typed (``archive/ganzi/….jsonl``, an absolute path) become
+        relative keys; where two name one file, the longer committed length holds (files only grow)."""
+        rows = self.db.execute("SELECT path, committed FROM files WHERE path LIKE '%/%/%'").fetchall()
+        if not rows:
+            return
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for path, committed in rows:
+                self.db.execute("DELETE FROM files WHERE path = ?", (path,))
+                self.db.execute("INSERT INTO files (path, committed) VALUES (?, ?) ON CONFLICT(path) DO UPDATE "
+                                "SET committed = max(committed, excluded.committed)",
+                                (self.file_key(Path(path)), committed))
+
     def _commit_file(self, path: Path, length: int) -> None:
         self._write("INSERT INTO files (path, committed) VALUES (?, ?) "
-                        "ON CONFLICT(path) DO UPDATE SET committed = excluded.committed", (str(path), length))
+                    "ON CONFLICT(path) DO UPDATE SET committed = excluded.committed", (self.file_key(path), length))
 
     def committed(self, path: Path) -> int:
-        row = self.db.execute("SELECT committed FROM files WHERE path = ?", (str(path),)).fetchone()
+        row = self.db.execute("SELECT committed FROM files WHERE path = ?", (self.file_key(path),)).fetchone()
         return int(row[0]) if row else 0
+
+    def knows_files(self) -> bool:
+        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is not None
 
     def adopt_worker(self, worker: str) -> int:
         """Nothing to adopt: one process writes a SQLite archive (crawlall's lock)."""
@@ -320,9 +415,7 @@ class ArchiveState:
 
     def register_lines(self, path: Path, records: list[dict[str, Any]], size: int) -> None:
         """Count records a crash left unregistered as archived, and ``path`` committed to ``size``."""
-        self.flush()
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             for record in records:
                 self.db.execute(
                     "INSERT OR IGNORE INTO articles (id, outcome, url, content_hash, at) "
@@ -347,9 +440,7 @@ class ArchiveState:
 
     def take_pending(self, source: str, max_attempts: int) -> tuple[list[tuple[str, str]], list[str]]:
         """Pending articles to request again (attempt counted), and those given up after too many."""
-        self.flush()
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             self.db.execute("UPDATE pending SET attempts = attempts + 1 WHERE source = ?", (source,))
             dropped = [r[0] for r in self.db.execute(
                 "SELECT id FROM pending WHERE source = ? AND attempts > ?", (source, max_attempts))]
@@ -360,12 +451,12 @@ class ArchiveState:
 
     def begin_run(self, source: str) -> bool:
         """Start a run; return whether the previous one ended normally (True when there was none)."""
-        self.flush()
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
+        with self._transaction():
             row = self.db.execute("SELECT completed FROM runs WHERE source = ?", (source,)).fetchone()
             self.db.execute("INSERT INTO runs (source, completed, at) VALUES (?, 0, ?) ON CONFLICT(source) "
                             "DO UPDATE SET completed = 0, at = excluded.at", (source, utc_stamp()))
+        if self.rebuilt:
+            return False  # the state was lost: what earlier runs left unread is unknown
         return row is None or bool(row[0])
 
     def end_run(self, source: str) -> None:
@@ -439,6 +530,25 @@ class ArchiveState:
             (url, json.dumps(links), utc_stamp()),
         )
         self._wrote()
+
+    def carry_crawl_state(self, old: Path) -> None:
+        """Take over what the crawl knows from the state at ``old`` (list pages and their links,
+        validators, payload digests, owed lists, pending articles, runs, dead links), for an archive
+        whose records were rebuilt from WARC: the next crawl goes on as if nothing had happened."""
+        self.flush()
+        with self._writing():
+            self.db.execute("ATTACH DATABASE ? AS old", (str(old),))
+            try:
+                with self.db:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    for table in ("lists", "fetched", "warc_payloads", "owed_lists", "runs"):
+                        self.db.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM old.{table}")
+                    self.db.execute("INSERT OR IGNORE INTO main.articles SELECT * FROM old.articles "
+                                    "WHERE outcome = 'gone'")
+                    self.db.execute("INSERT OR IGNORE INTO main.pending SELECT * FROM old.pending "
+                                    "WHERE id NOT IN (SELECT id FROM main.articles)")
+            finally:
+                self.db.execute("DETACH DATABASE old")
 
     def summary(self) -> dict[str, Any]:
         rows = self.db.execute("SELECT outcome, count(*) FROM articles GROUP BY outcome").fetchall()

@@ -11,6 +11,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newsarchive.faults import write_atomically
+
 
 def jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -38,7 +40,4 @@ class StatsDump:
         assert self.crawler.stats is not None
         stats = {k: jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
         stats["finish_reason"] = reason
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(self.path)
+        write_atomically(self.path, json.dumps(stats, ensure_ascii=False, indent=1).encode("utf-8"))

@@ -36,8 +36,11 @@ import newsarchive
 from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.config import bool_setting, int_setting, setting
 from newsarchive.counts import Counts
+from newsarchive.faults import ArchiveWriteError, stop_crawl
+from newsarchive.jsonl import append_whole
 from newsarchive.replay import MISSING
 from newsarchive.state import WarcPayloads, open_state
+from newsarchive.warcmembers import whole_members
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +66,18 @@ def warc_date(moment: datetime) -> str:
 def repair_warc(path: Path) -> int:
     """Cut a WARC file back to its last whole record; return the bytes cut."""
     size = path.stat().st_size
-    good = 0
-    with path.open("rb") as fh:
-        iterator = ArchiveIterator(fh)
-        try:
-            for record in iterator:
-                iterator.read_to_end(record)
-                if not record.rec_type or not record.rec_headers.get_header("WARC-Record-ID"):
-                    break  # a gzip member holding no whole WARC record: the torn tail
-                good = iterator.get_record_offset() + iterator.get_record_length()
-        except Exception as exc:  # a torn gzip member or record: everything before it is whole
-            logger.warning("WARC file %s is torn after byte %d (%s)", path, good, exc)
+    if path.name.endswith((".gz", ".gz" + OPEN_SUFFIX)):
+        _, good = whole_members(path.read_bytes())
+    else:
+        good = 0
+        with path.open("rb") as fh:
+            iterator = ArchiveIterator(fh)
+            try:
+                for record in iterator:
+                    iterator.read_to_end(record)
+                    good = iterator.get_record_offset() + iterator.get_record_length()
+            except Exception as exc:  # a torn record: everything before it is whole
+                logger.warning("WARC file %s is torn after byte %d (%s)", path, good, exc)
     if good < size:
         with path.open("rb+") as fh:
             fh.truncate(good)
@@ -104,15 +108,20 @@ class WarcFile:
     def __init__(self, path: Path) -> None:
         self.final_path = path
         self.path = path.with_name(path.name + OPEN_SUFFIX)
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError as exc:
+            raise ArchiveWriteError(self.path, exc) from exc
         fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self.size = 0
 
     def append(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
-        self.size += len(data)
+        """Append whole gzip members, or nothing (a failed write is cut back off): every record
+        offset handed out stays right."""
+        try:
+            append_whole(self.fd, data, self.path)
+        finally:
+            self.size = os.fstat(self.fd).st_size
 
     def close(self) -> Path:
         os.fsync(self.fd)
@@ -220,9 +229,15 @@ class WarcCaptureMiddleware:
              ("Content-Type", "application/http; msgtype=request")],
             self._request_head(request) + (request.body or b""))
         data = response_member + request_member
-        warc = self._file_for(len(data))
-        offset = warc.size  # where the response record's gzip member starts: `warcio extract FILE OFFSET`
-        warc.append(data)
+        try:
+            warc = self._file_for(len(data))
+            offset = warc.size  # where the response record's gzip member starts: `warcio extract FILE OFFSET`
+            warc.append(data)
+        except ArchiveWriteError as error:
+            # Not kept, so not read: the page goes to its errback (an article stays pending, a list
+            # page's walk is owed) and the crawl stops taking new work.
+            stop_crawl(self.crawler, error)
+            raise
         if original is None and body and response.status == 200:
             self.state.remember_warc_payload(digest, request.url, date, record_id, warc.final_path.name)
         self.count("warc/revisit" if original else "warc/response")

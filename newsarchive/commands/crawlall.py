@@ -25,8 +25,10 @@ from scrapy.utils.conf import arglist_to_dict
 
 from newsarchive import counts
 from newsarchive.archive_paths import utc_stamp
+from newsarchive.commands.preflight import archive_problem
 from newsarchive.config import float_setting, setting
 from newsarchive.counts import key
+from newsarchive.faults import ArchiveWriteError, write_atomically
 from newsarchive.items import FIELDS
 from newsarchive.statsdump import jsonable
 
@@ -217,6 +219,11 @@ class Command(ScrapyCommand):
             if unknown:
                 raise UsageError(f"unknown spider(s): {', '.join(unknown)}; known: {', '.join(names)}")
             names = wanted
+        problem = archive_problem(self.settings)
+        if problem is not None:
+            print(f"crawlall: {problem}", file=sys.stderr)
+            self.exitcode = EXIT_UNHEALTHY
+            return
         lock = ArchiveLock(archive / "crawlall.lock")
         if not lock.acquire():
             print(f"crawlall: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done.",
@@ -238,8 +245,11 @@ class Command(ScrapyCommand):
         report = {"started_at": utc_stamp(started), "finished_at": utc_stamp(),
                   "healthy": self.exitcode == 0, "exit_status": self.exitcode, "sources": summaries}
         path = archive / "runs" / f"{started.strftime('%Y%m%dT%H%M%S.%fZ')}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        try:
+            write_atomically(path, (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        except ArchiveWriteError as error:
+            print(f"crawlall: the run summary was not written: {error}", file=sys.stderr)
+            self.exitcode = EXIT_UNHEALTHY
         for s in summaries:
             line = (f"{s['source']}: {'healthy' if s['healthy'] else 'UNHEALTHY'}; lists {s['list_pages']} "
                     f"(unchanged {s['list_pages_unchanged']}), new links {s['new_links']}, fetched "

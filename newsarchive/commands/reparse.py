@@ -2,14 +2,16 @@
 
 Every article first page found in the WARC files is crawled again from them (replay), through the
 same spiders, validation, dedupe and store, into ``ARCHIVE_DIR``. No request leaves the machine
-and nothing new is written to WARC. With ``--replace`` the archive's records, rejects, duplicates
-and state are first moved to ``ARCHIVE_DIR/replaced/<time>/`` (never deleted), so a fixed loader
-can rebuild an archive in place.
+and nothing new is written to WARC. With ``--replace`` the records are rebuilt aside, under the
+archive's lock, and switched in at once (:mod:`newsarchive.archive_switch`): the old records,
+rejects, duplicates and state go to ``ARCHIVE_DIR/replaced/<time>/`` (never deleted), and what the
+crawl knows (list pages, validators, payload digests, pending and owed work) is carried over.
 """
 
 from __future__ import annotations
 
 import shutil
+import sys
 from argparse import ArgumentParser, Namespace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,12 +20,16 @@ from typing import Any
 from scrapy import signals
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
+from scrapy.settings import Settings
 
 from newsarchive import counts
-from newsarchive.archive_paths import record_files
+from newsarchive.archive_switch import REBUILD, switch
+from newsarchive.commands.crawlall import EXIT_LOCKED, ArchiveLock
+from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
 from newsarchive.config import setting
-from newsarchive.replay import WARC_SUFFIXES, index_for
+from newsarchive.replay import DAMAGED, WARC_SUFFIXES, index_for
 from newsarchive.spiders.base import PortalSpider
+from newsarchive.state import ArchiveState
 
 
 def warc_files(paths: list[str]) -> list[Path]:
@@ -41,20 +47,6 @@ def warc_files(paths: list[str]) -> list[Path]:
     return found
 
 
-def move_aside(archive: Path) -> Path | None:
-    """Move an archive's records, rejects, duplicates and state under ``replaced/<time>/``."""
-    movable = [p.parent for p in record_files(archive)]
-    movable += [archive / d for d in ("rejects", "duplicates") if (archive / d).exists()]
-    movable += [p for p in archive.glob("state.sqlite3*") if p.is_file()]
-    if not movable:
-        return None
-    target = archive / "replaced" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target.mkdir(parents=True)
-    for path in dict.fromkeys(movable):
-        shutil.move(str(path), str(target / path.name))
-    return target
-
-
 class Command(ScrapyCommand):
     requires_project = True
 
@@ -67,21 +59,59 @@ class Command(ScrapyCommand):
     def add_options(self, parser: ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--replace", action="store_true",
-                            help="move ARCHIVE_DIR's records and state to ARCHIVE_DIR/replaced/<time>/ first")
+                            help="rebuild ARCHIVE_DIR's records in place (the old ones kept in "
+                                 "ARCHIVE_DIR/replaced/<time>/)")
         parser.add_argument("--spiders", help="comma-separated subset of spiders (default: all)")
 
     def run(self, args: list[str], opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
-        files = self.files
         archive = Path(setting(self.settings, "ARCHIVE_DIR"))
-        if opts.replace:
-            moved = move_aside(archive)
-            if moved is not None:
-                print(f"reparse: the previous records and state are kept in {moved}")
+        problem = archive_problem(self.settings)
+        if problem is not None:
+            print(f"reparse: {problem}", file=sys.stderr)
+            self.exitcode = EXIT_FAILED
+            return
+        if not opts.replace:
+            self.exitcode = self.reparse(opts, archive)
+            return
+        # In place: under the archive's lock (no crawl writes meanwhile), into rebuild/, then one switch.
+        lock = ArchiveLock(archive / "crawlall.lock")
+        if not lock.acquire():
+            print(f"reparse: a crawl holds {lock.path} (pid and start: {lock.holder()}); nothing done, try later.",
+                  file=sys.stderr)
+            self.exitcode = EXIT_LOCKED
+            return
+        try:
+            rebuilt = archive / REBUILD
+            shutil.rmtree(rebuilt, ignore_errors=True)  # a rebuild killed before its switch: never used
+            self.settings.set("ARCHIVE_DIR", str(rebuilt), priority="cmdline")
+            self.exitcode = self.reparse(opts, rebuilt)
+            if self.exitcode:
+                print(f"reparse: the archive in {archive} is unchanged", file=sys.stderr)
+                return
+            new_state = ArchiveState.from_settings(self.settings)
+            old_state = archive / "state.sqlite3"
+            if old_state.exists():
+                ArchiveState.from_settings(Settings({"ARCHIVE_DIR": str(archive)})).close()  # checkpointed
+                new_state.carry_crawl_state(old_state)
+            new_state.close()
+            aside = archive / "replaced" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            switch(archive, rebuilt, aside)
+            print(f"reparse: {archive} now holds the rebuilt records; the previous records and state are kept in "
+                  f"{aside}")
+        finally:
+            lock.release()
+
+    def reparse(self, opts: Namespace, archive: Path) -> int:
+        """Rebuild records from the WARC files into ``archive``; the exit status."""
+        assert self.crawler_process is not None
+        files = self.files
+        DAMAGED.clear()
         urls = index_for(",".join(str(f) for f in files)).urls()
         process = self.crawler_process
         names = [n.strip() for n in (opts.spiders or "").split(",") if n.strip()] or process.spider_loader.list()
         totals: dict[str, int] = {}
+        failed: list[str] = []
         for name in names:
             spider = process.spider_loader.load(name)()
             if not isinstance(spider, PortalSpider):
@@ -93,15 +123,23 @@ class Command(ScrapyCommand):
 
             def closed(spider: Any, reason: str, _name: str = name, _crawler: Any = crawler) -> None:
                 totals[_name] = int(_crawler.stats.get_value(counts.key(counts.ARCHIVED), 0))
+                if reason != "finished" or _crawler.stats.get_value(counts.key(counts.WRITE_FAILED)):
+                    failed.append(f"{_name} ({reason})")
 
             crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
             process.crawl(crawler, start_urls=firsts)
+        for path, parts in sorted(DAMAGED.items()):
+            print(f"reparse: skipped {parts} damaged part(s) of {path}: its whole records were read", file=sys.stderr)
         if not totals and not process.crawlers:
             print("reparse: no article of this project's spiders in those WARC files")
-            return
+            return 0
         process.start()
         for name, count in totals.items():
             print(f"reparse: {name}: {count} record(s) archived into {archive}")
+        if failed:
+            print(f"reparse: did not complete: {', '.join(failed)}", file=sys.stderr)
+            return EXIT_FAILED
+        return 0
 
     def process_options(self, args: list[str], opts: Namespace) -> None:
         super().process_options(args, opts)

@@ -21,6 +21,7 @@ from newsarchive.archive_paths import META_FETCHED_AT, utc_stamp
 from newsarchive.blocks import absolute
 from newsarchive.config import bool_setting, int_setting
 from newsarchive.counts import Counts
+from newsarchive.faults import ArchiveWriteError
 from newsarchive.items import Article
 from newsarchive.processors import (
     unique,
@@ -329,7 +330,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         if reason == "finished" and self.archive_state is not None:
-            self.archive_state.end_run(self.name)
+            try:
+                self.archive_state.end_run(self.name)
+            except ArchiveWriteError as error:  # the run is not marked complete: the next one walks everything
+                self.count(counts.WRITE_FAILED)
+                self.logger.error("The run's end was not recorded: %s", error)
 
     def record_id(self, ref: ArticleRef) -> str:
         return f"{self.name}:{ref.article_id}"

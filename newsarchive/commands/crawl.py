@@ -1,0 +1,64 @@
+"""``scrapy crawl``, with an exit status an operator can trust.
+
+Scrapy's own ``crawl`` exits 0 whenever the crawl started, even when the archive could not be
+written or no page could be read. This one checks the archive first (see
+:mod:`newsarchive.commands.preflight`) and exits 1 when the crawl could not do its job.
+"""
+
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+from typing import Any
+
+from scrapy import signals
+from scrapy.commands.crawl import Command as ScrapyCrawl
+from scrapy.exceptions import UsageError
+
+from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
+from newsarchive.counts import key
+from newsarchive.faults import CLOSE_REASON
+
+PAGES_READ = ("list_pages", "articles_fetched", "article_gone", "list_gone")
+
+
+def failure(stats: dict[str, Any], reason: str | None) -> str | None:
+    """Why a finished crawl failed its job, from its final stats, or None.
+
+    >>> failure({"newsarchive/list_pages": 2}, "finished") is None
+    True
+    >>> failure({}, "finished")
+    'no page could be read (see the errors above)'
+    """
+    if reason == CLOSE_REASON or stats.get(key("archive_write_failed")):
+        return "the archive could not be written (see the error above)"
+    if reason == "finished" and not any(stats.get(key(name)) for name in PAGES_READ):
+        return "no page could be read (see the errors above)"
+    return None
+
+
+class Command(ScrapyCrawl):
+    def run(self, args: list[str], opts: Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give one spider name" if not args else
+                             "running 'scrapy crawl' with more than one spider is not supported")
+        assert self.crawler_process is not None and self.settings is not None
+        problem = archive_problem(self.settings)
+        if problem is not None:
+            print(f"crawl: {problem}", file=sys.stderr)
+            self.exitcode = EXIT_FAILED
+            return
+        crawler = self._create_crawler(args[0])
+        ended: dict[str, str] = {}
+
+        def closed(spider: Any, reason: str) -> None:
+            ended["reason"] = reason
+
+        crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        why = failure(stats, ended["reason"]) if ended else "the crawl did not start (see the errors above)"
+        if self.crawler_process.bootstrap_failed or why is not None:
+            print(f"crawl: {args[0]}: {why or 'the crawl did not start'}; exit status {EXIT_FAILED}", file=sys.stderr)
+            self.exitcode = EXIT_FAILED
