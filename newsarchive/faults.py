@@ -87,11 +87,26 @@ def archive_write_error(failure: Any) -> ArchiveWriteError | None:
     return value if isinstance(value, ArchiveWriteError) else None
 
 
+class NoTraceback(logging.Filter):
+    """Scrapy logs an item's or a callback's error with its traceback; for a failed archive write
+    the error's own message says all there is (path, cause, space, what to do)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ArchiveWriteError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class ArchiveFaults:
     """Extension: a failed archive write anywhere (a pipeline, a spider callback) stops the crawl."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        for name in ("scrapy.core.scraper", "scrapy.utils.signal"):
+            log = logging.getLogger(name)
+            if not any(isinstance(f, NoTraceback) for f in log.filters):
+                log.addFilter(NoTraceback())
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveFaults:

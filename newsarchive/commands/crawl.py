@@ -19,7 +19,8 @@ from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
 from newsarchive.counts import key
 from newsarchive.faults import CLOSE_REASON
 
-PAGES_READ = ("list_pages", "articles_fetched", "article_gone", "list_gone")
+# A run that counted none of these read nothing: a list page gone (404) is not a page read.
+PAGES_READ = ("list_pages", "articles_fetched", "article_gone")
 
 
 def failure(stats: dict[str, Any], reason: str | None) -> str | None:
