@@ -22,6 +22,7 @@ ARCHIVED = "archived"
 DUPLICATE = "duplicate"  # duplicate/<id|content> beside it
 REJECTED = "rejected"  # rejected/<reason> beside it
 LISTS_PENDING = "lists_pending"  # list pages whose walk is owed at the end of the run (a value, not a count)
+STATE_LOST = "state_lost"  # the shared (Redis) state lost its data during the run
 WRITE_FAILED = "archive_write_failed"  # writes into the archive that failed (disk full, permissions)
 
 

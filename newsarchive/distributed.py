@@ -96,6 +96,7 @@ class ReliableScheduler(Scheduler):
         self.pop_script = self.server.register_script(_POP_AND_TAKE)
         self.push_script = self.server.register_script(_SEE_AND_PUSH)
         self._others_checked = 0.0
+        self.silent: dict[str, float] = {}  # workers holding requests, first seen without a heartbeat
         self._others_busy = False
         self.token = uuid.uuid4().hex  # this process, as its heartbeat key says
         # Taken requests this worker is done with, released with its next pop (one round trip
@@ -162,8 +163,14 @@ class ReliableScheduler(Scheduler):
             if name == self.worker or not self.server.hlen(held):
                 continue
             if self.server.exists(self.alive_prefix + name):
+                self.silent.pop(name, None)
+                busy = True
+            elif time.monotonic() - self.silent.setdefault(name, time.monotonic()) < self.ttl:
+                # A missing key is no proof: it vanishes with a server that restarted. Dead is a
+                # worker this one has watched stay silent for a whole heartbeat TTL.
                 busy = True
             else:
+                self.silent.pop(name, None)
                 self.adopt(name)
                 self.requeue(held, f"worker {name} stopped")
         return busy

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,11 @@ import redis
 
 from newsarchive.archive_paths import record_files, utc_stamp
 from newsarchive.config import setting
-from newsarchive.state import Admission, State, recover
+from newsarchive.state import Admission, State, StateLost, recover
 
 logger = logging.getLogger(__name__)
 P = "newsarchive:state:"
+GENERATION = P + "generation"
 
 # Admit a record: known if its id is archived (or a duplicate), else the first id to claim its
 # text owns it. One step on the server, so two workers archiving the same text under two ids at
@@ -75,6 +77,8 @@ class RedisState:
         self.worker = worker
         self.run = run
         self.recovered = 0
+        self.rebuilt = False  # the server had lost its data: rebuilt from the records (see from_settings)
+        self.generation: Any = None  # the marker as read at start
         self._admit = self.db.register_script(_ADMIT)
         self._add_pending = self.db.register_script(_ADD_PENDING)
         self._claim_pending = self.db.register_script(_CLAIM_PENDING)
@@ -84,8 +88,39 @@ class RedisState:
         archive = Path(setting(settings, "ARCHIVE_DIR"))
         state = cls(setting(settings, "REDIS_URL"), archive, setting(settings, "WORKER_ID"),
                     setting(settings, "RUN_ID"))
-        state.recovered = recover(state, state.worker_files(record_files(archive)))
+        state.check_persistence(bool(settings.getbool("REDIS_REQUIRE_PERSISTENCE")))
+        files = record_files(archive)
+        # The state's generation: set once when the state begins. Missing while the archive holds
+        # records, the server lost its data (a restart without persistence): nothing it says about
+        # what is known or pending can be believed. It is rebuilt from every worker's records, and
+        # this run walks every list page.
+        if state.db.set(GENERATION, uuid.uuid4().hex, nx=True) and files:
+            state.rebuilt = True
+            logger.error("The Redis state held nothing while %s holds records: the server lost its data (restarted "
+                         "without persistence?). Rebuilding it from the records; this run walks every list page.",
+                         archive)
+        state.generation = state.db.get(GENERATION)
+        state.recovered = recover(state, files if state.rebuilt else state.worker_files(files))
         return state
+
+    def check_persistence(self, required: bool) -> None:
+        """Say (or refuse, with REDIS_REQUIRE_PERSISTENCE) when the server keeps nothing across a
+        restart: the frontier and the archive state would be lost with it."""
+        try:
+            aof = self.db.config_get("appendonly").get("appendonly")
+            save = self.db.config_get("save").get("save")
+        except redis.exceptions.ResponseError:  # CONFIG disabled (a managed server)
+            logger.warning("Could not ask Redis whether it persists its data (CONFIG is disabled); it must "
+                           "(appendonly yes), or a restart loses the frontier and the archive state")
+            return
+        if aof == "yes" or save:
+            return
+        message = ("Redis keeps no data across a restart (appendonly no, no save points): a restart loses the "
+                   "frontier and the archive state (detected and rebuilt, at the cost of a full walk); "
+                   "run it with appendonly yes")
+        if required:
+            raise RuntimeError(message + " (REDIS_REQUIRE_PERSISTENCE is set)")
+        logger.warning(message)
 
     def flush(self) -> None:
         """Nothing to do: every Redis write is applied at once."""
@@ -217,9 +252,16 @@ class RedisState:
         key = f"{source}:{self.worker}"
         previous = self.db.hget(P + "runs", key)
         self.db.hset(P + "runs", key, 0)
+        if self.rebuilt:
+            return False
         return previous is None or previous == b"1"
 
     def end_run(self, source: str) -> None:
+        if self.db.get(GENERATION) != self.generation:
+            # The server lost its data during the run (its queue too): this run is not complete,
+            # and the next one, finding the marker gone or new, rebuilds and walks everything.
+            raise StateLost("the Redis server lost its data during the run (restarted without persistence?): "
+                            "the run is not complete; the next run rebuilds the state and walks every list page")
         pipe = self.db.pipeline(transaction=True)
         pipe.hset(P + "runs", f"{source}:{self.worker}", 1)
         for url, raw in self.db.hscan_iter(P + "owed_lists"):

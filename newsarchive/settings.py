@@ -68,6 +68,7 @@ STATE_COMMIT_INTERVAL = 0.5
 # --- several workers on one Redis frontier (see README) ------------------------------------------------
 REDIS_URL = ""  # redis://[:password@]host:port/db switches queue, seen-set and state to Redis
 RUN_ID = ""  # workers with the same RUN_ID form one crawl (default: the UTC hour, YYYYMMDDHH)
+REDIS_REQUIRE_PERSISTENCE = False  # refuse to start on a Redis that keeps nothing across a restart (else warn)
 WORKER_HEARTBEAT_TTL = 60  # seconds without a heartbeat before a worker's taken requests are put back
 ADDONS = {
     "newsarchive.replay.ReplayAddon": 0,

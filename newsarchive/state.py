@@ -79,6 +79,10 @@ class ArchiveStateError(RuntimeError):
     """The archive's state cannot be read; the message says which file and what to do."""
 
 
+class StateLost(RuntimeError):
+    """The shared state lost its data during the run: the run cannot be recorded as complete."""
+
+
 class Admission(NamedTuple):
     """Whether a record may be archived: ``new``; ``known`` (its id is archived, or noted as a
     duplicate); or ``duplicate`` of ``original``, another id archived with the same text."""

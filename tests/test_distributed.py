@@ -19,6 +19,7 @@ import sitegen
 from helpers import ROOT, STRICT, read_records
 from loopback import serve
 from redis_server import redis_server
+from scrapy.settings import Settings
 
 from newsarchive.redis_state import RedisState
 
@@ -174,3 +175,44 @@ def test_two_workers_keep_one_copy_of_a_text_published_twice(tmp_path: Path, red
     assert [len(pair & archived) for pair in pairs] == [1] * 30
     duplicates = [line for p in (archive / "duplicates").glob("*.jsonl") for line in p.read_text().splitlines()]
     assert len(duplicates) == 30
+
+
+def test_a_redis_that_lost_its_data_is_not_believed(tmp_path: Path, redis_url: str) -> None:
+    """A list page fails, so its walk is owed; then Redis restarts without persistence and forgets
+    that (and everything else). The next run must not conclude 'nothing new' from the first list
+    page: it finds the state's generation marker gone, rebuilds from the records, walks everything."""
+    import redis
+
+    site = sitegen.site(60)
+    broken = dict(site)
+    broken[sitegen.list_url(1)] = (500, {"Content-Type": "text/html"}, b"error")
+    archive = tmp_path / "archive"
+    extra = ("-s", "RETRY_TIMES=0", "-s", "FOLLOW_RELATED=False")
+    with serve(broken) as (proxy, _):
+        proc = worker(archive, redis_url, proxy, "w1", *extra, run="r1")
+        proc.communicate(timeout=180)
+    assert len(read_records(archive)) == 20
+    redis.Redis.from_url(redis_url).flushall()  # what a restart without persistence leaves
+    with serve(site) as (proxy, requested):
+        err = finish(worker(archive, redis_url, proxy, "w1", *extra, run="r2"))
+    assert "lost its data" in err and "keeps no data across a restart" in err
+    counts = Counter(r["id"] for r in read_records(archive))
+    assert len(counts) == 60 and set(counts.values()) == {1}
+    # What was archived before the loss was known again, not fetched a second time.
+    assert not any(u.endswith(f"/{100000 + 59}.html") for u in pages_requested(requested))
+
+
+def test_a_run_during_which_redis_lost_its_data_is_not_complete(tmp_path: Path, redis_url: str) -> None:
+    import redis
+
+    from newsarchive.state import StateLost
+
+    settings = Settings({"ARCHIVE_DIR": str(tmp_path), "REDIS_URL": redis_url, "WORKER_ID": "w1", "RUN_ID": "r"})
+    state = RedisState.from_settings(settings)
+    assert state.begin_run("ganzi")
+    redis.Redis.from_url(redis_url).flushall()
+    with pytest.raises(StateLost):
+        state.end_run("ganzi")
+    settings.set("REDIS_REQUIRE_PERSISTENCE", True)
+    with pytest.raises(RuntimeError, match="appendonly"):
+        RedisState.from_settings(settings)

@@ -23,8 +23,9 @@ from newsarchive.faults import CLOSE_REASON
 PAGES_READ = ("list_pages", "articles_fetched", "article_gone")
 
 
-def failure(stats: dict[str, Any], reason: str | None) -> str | None:
-    """Why a finished crawl failed its job, from its final stats, or None.
+def failure(stats: dict[str, Any], reason: str | None, shared: bool = False) -> str | None:
+    """Why a finished crawl failed its job, from its final stats, or None. A worker of a shared
+    frontier (``shared``) may rightly read nothing: the other workers took every page.
 
     >>> failure({"newsarchive/list_pages": 2}, "finished") is None
     True
@@ -33,7 +34,9 @@ def failure(stats: dict[str, Any], reason: str | None) -> str | None:
     """
     if reason == CLOSE_REASON or stats.get(key("archive_write_failed")):
         return "the archive could not be written (see the error above)"
-    if reason == "finished" and not any(stats.get(key(name)) for name in PAGES_READ):
+    if stats.get(key("state_lost")):
+        return "the Redis state lost its data during the run (see the error above)"
+    if reason == "finished" and not shared and not any(stats.get(key(name)) for name in PAGES_READ):
         return "no page could be read (see the errors above)"
     return None
 
@@ -59,7 +62,8 @@ class Command(ScrapyCrawl):
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         stats = crawler.stats.get_stats() if crawler.stats is not None else {}
-        why = failure(stats, ended["reason"]) if ended else "the crawl did not start (see the errors above)"
+        shared = bool(self.settings.get("REDIS_URL"))
+        why = failure(stats, ended["reason"], shared) if ended else "the crawl did not start (see the errors above)"
         if self.crawler_process.bootstrap_failed or why is not None:
             print(f"crawl: {args[0]}: {why or 'the crawl did not start'}; exit status {EXIT_FAILED}", file=sys.stderr)
             self.exitcode = EXIT_FAILED

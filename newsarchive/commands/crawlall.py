@@ -104,6 +104,8 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     if write_failed:
         problems.append(f"the archive could not be written ({write_failed} failed write(s)): see the error logged; "
                         "what was not archived is pending for the next run")
+    if stats.get(key(counts.STATE_LOST)):
+        problems.append("the Redis state lost its data during the run: the next run rebuilds it and walks everything")
     if list_pages == 0:
         problems.append("no list page could be read" + (f": robots.txt refused {robots_refused} request(s)"
                                                         if robots_refused else ""))

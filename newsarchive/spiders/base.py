@@ -28,7 +28,7 @@ from newsarchive.processors import (
 )
 from newsarchive.spiders.reading import PortalReader
 from newsarchive.spiders.records import finish_record, merge_page, provenance
-from newsarchive.state import State, open_state
+from newsarchive.state import State, StateLost, open_state
 
 _TEXT_TYPES = (b"application/xhtml+xml", b"application/xml")
 # The order of the frontier: list pages, then the further pages of an article already begun (its
@@ -335,6 +335,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
             except ArchiveWriteError as error:  # the run is not marked complete: the next one walks everything
                 self.count(counts.WRITE_FAILED)
                 self.logger.error("The run's end was not recorded: %s", error)
+            except StateLost as error:
+                self.count(counts.STATE_LOST)
+                self.logger.error("%s", error)
 
     def record_id(self, ref: ArticleRef) -> str:
         return f"{self.name}:{ref.article_id}"
