@@ -392,3 +392,39 @@ def test_a_disk_that_fills_then_gets_space_back(tmp_path: Path, size: str) -> No
         assert len(done) == 300 and set(done.values()) == {1}
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_reparse_skips_a_damaged_warc_file_and_names_it(crawled_site: Path, tmp_path: Path) -> None:
+    warcs = tmp_path / "warc"
+    shutil.copytree(crawled_site / "warc", warcs)
+    [original] = sorted(warcs.glob("*.warc.gz"))
+    data = original.read_bytes()
+    members, _ = whole_members(data)
+    # An article's response record, in the middle of the file.
+    responses = [(start, length) for start, length in members
+                 if b"WARC-Type: response" in (head := gzip.decompress(data[start:start + length])[:600])
+                 and b"/html/xw/dzyw/1000" in head]
+    start, length = responses[len(responses) // 2]
+    damaged = warcs / "damaged.warc.gz"
+    damaged.write_bytes(data[:start] + b"\x1f\x8b\x08garbage" + data[start + length:])
+    original.unlink()
+    proc = scrapy_cmd("reparse", str(warcs), "-s", f"ARCHIVE_DIR={tmp_path / 'rebuilt'}")
+    assert f"skipped 1 damaged part(s) of {damaged}" in proc.stderr
+    records = read_records(tmp_path / "rebuilt")
+    assert len(records) == 39  # every article but the one whose record was damaged
+
+
+def test_a_second_writer_is_refused_while_a_crawl_holds_the_archive(tmp_path: Path) -> None:
+    from newsarchive.commands.crawlall import ArchiveLock
+
+    archive = tmp_path / "archive"
+    lock = ArchiveLock(archive / "crawlall.lock")
+    assert lock.acquire()
+    try:
+        warc = tmp_path / "x.warc.gz"
+        warc.write_bytes(b"")
+        for args in (["crawl", "ganzi"], ["reparse", "--replace", str(warc)]):
+            proc = scrapy_cmd(*args, "-s", f"ARCHIVE_DIR={archive}", "-s", "REPLAY_DIR=fixtures", check=False)
+            assert proc.returncode == 75, (args, proc.stderr[-2000:])
+    finally:
+        lock.release()

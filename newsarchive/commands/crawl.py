@@ -2,20 +2,24 @@
 
 Scrapy's own ``crawl`` exits 0 whenever the crawl started, even when the archive could not be
 written or no page could be read. This one checks the archive first (see
-:mod:`newsarchive.commands.preflight`) and exits 1 when the crawl could not do its job.
+:mod:`newsarchive.commands.preflight`), holds the archive's lock while it writes (exit 75 when
+another run holds it), and exits 1 when the crawl could not do its job.
 """
 
 from __future__ import annotations
 
 import sys
 from argparse import Namespace
+from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from newsarchive.commands.crawlall import EXIT_LOCKED, ArchiveLock
 from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
+from newsarchive.config import setting
 from newsarchive.counts import key
 from newsarchive.faults import CLOSE_REASON
 
@@ -52,7 +56,25 @@ class Command(ScrapyCrawl):
             print(f"crawl: {problem}", file=sys.stderr)
             self.exitcode = EXIT_FAILED
             return
-        crawler = self._create_crawler(args[0])
+        # One writer per archive: a crawlall, a reparse --replace or another crawl holding the lock
+        # would share its files and state (workers of a shared frontier write their own files).
+        lock = None
+        if not self.settings.get("REDIS_URL"):
+            lock = ArchiveLock(Path(setting(self.settings, "ARCHIVE_DIR")) / "crawlall.lock")
+            if not lock.acquire():
+                print(f"crawl: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done.",
+                      file=sys.stderr)
+                self.exitcode = EXIT_LOCKED
+                return
+        try:
+            self._crawl(args[0], opts)
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _crawl(self, name: str, opts: Namespace) -> None:
+        assert self.crawler_process is not None and self.settings is not None
+        crawler = self._create_crawler(name)
         ended: dict[str, str] = {}
 
         def closed(spider: Any, reason: str) -> None:
@@ -65,5 +87,5 @@ class Command(ScrapyCrawl):
         shared = bool(self.settings.get("REDIS_URL"))
         why = failure(stats, ended["reason"], shared) if ended else "the crawl did not start (see the errors above)"
         if self.crawler_process.bootstrap_failed or why is not None:
-            print(f"crawl: {args[0]}: {why or 'the crawl did not start'}; exit status {EXIT_FAILED}", file=sys.stderr)
+            print(f"crawl: {name}: {why or 'the crawl did not start'}; exit status {EXIT_FAILED}", file=sys.stderr)
             self.exitcode = EXIT_FAILED
