@@ -428,3 +428,17 @@ def test_a_second_writer_is_refused_while_a_crawl_holds_the_archive(tmp_path: Pa
             assert proc.returncode == 75, (args, proc.stderr[-2000:])
     finally:
         lock.release()
+
+
+def test_a_summary_write_that_fails_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsarchive.faults import write_atomically
+
+    path = tmp_path / "runs" / "a.json"
+    write_atomically(path, b'{"healthy": true}\n')
+    failing_write_after(monkeypatch, 0)
+    monkeypatch.setattr(os, "fsync", lambda fd: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left")))
+    with pytest.raises(ArchiveWriteError, match="No space left"):
+        write_atomically(path, b'{"healthy": false, "sources": []}\n' * 1000)
+    monkeypatch.undo()
+    assert json.loads(path.read_bytes()) == {"healthy": True}
+    assert [p.name for p in path.parent.iterdir()] == ["a.json"]  # no temporary file left behind
