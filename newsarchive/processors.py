@@ -170,7 +170,8 @@ def strip_site_suffix(title: str, names: tuple[str, ...]) -> str:
     return _site_suffix(names).sub("", title) if names else title
 
 
-_SOURCE_LABEL = re.compile(r"^\s*(?:(?:来源|來源|稿源|出处)\s*[:：]?\s*)+")
+_SOURCE_LABEL = re.compile(
+    r"^\s*(?:(?:原创|原創)\s+|(?:本文|信息|文章|稿件|新闻|新聞)?(?:来源|來源|稿源|出处)(?:于|於)?\s*[:：]?\s*)+")
 
 
 def clean_origin(text: str | None) -> str | None:
@@ -182,6 +183,8 @@ def clean_origin(text: str | None) -> str | None:
     True
     >>> clean_origin("《来源:") is None  # the label shows only once the marks are gone
     True
+    >>> clean_origin("本文来源于省统计局"), clean_origin("原创 高原晚报"), clean_origin("信息来源：县政府办")
+    ('省统计局', '高原晚报', '县政府办')
     """
     if text is None:
         return None
@@ -201,9 +204,18 @@ _MARKS = re.compile(f"[{BYLINE_MARKS}]")
 # Role words in simplified and traditional script (copies of articles circulate in both).
 _ROLE = re.compile(
     r"\S*?(?:见习记者|見習記者|实习记者|實習記者|特约记者|特約記者|首席记者|首席記者|记者|記者|通讯员|通訊員"
-    r"|实习生|實習生|摄影|攝影|摄像|攝像|制图|製圖|编译|編譯|整理|撰文|报道员|報道員)\s*[:：]?"
+    r"|实习生|實習生|摄影|攝影|摄像|攝像|制图|製圖|编译|編譯|整理|撰文|撰稿|执笔|執筆|采写|採寫|作者|报道员|報道員)"
+    r"\s*[:：︱|｜/]?"
 )
-_ROLE_WORD = re.compile(r"记者|記者|通讯员|通訊員|实习生|實習生|摄|攝|制图|製圖|编译|編譯|整理|撰文|报道员|報道員")
+_ROLE_WORD = re.compile(
+    r"记者|記者|通讯员|通訊員|实习生|實習生|摄|攝|制图|製圖|编译|編譯|整理|撰文|撰稿|执笔|執筆|采写|採寫|作者|报道员|報道員")
+# 文/名字, 图︱名字, 摄影:名字: a one-character work label and its separator, before the names.
+_WORK_LABEL = re.compile(r"(?:^|(?<=\s))(?:文字|图片|圖片|文|图|圖|摄|攝)\s*[/︱|｜:：]\s*")
+# Where an editor label begins, a byline's names end (摄影/张三 编辑/李四).
+_EDITOR_LABEL = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)\s*(?:[:：/︱|｜]|\s)")
+# Tokens next to the names that are not people: a unit that supplied the text or picture, a report.
+_NOT_PERSON = re.compile(r"(?:供稿|供图|供圖|提供|受访者供|供|报道|報道|营|營|组|組|团队|團隊|工作室|栏目组|欄目組)$")
+_BRACKETED = re.compile(r"^[(（\[【]\s*(?P<inner>[^()（）\[\]【】]{2,40}?)\s*[)）\]】]$")
 _WORK = re.compile(r"(?:[文圖图]\s*/\s*[图圖文摄攝]|[(（]?\s*(?:文|图|圖|摄|攝)\s*[)）]?)(?=\s|$)")
 _WORK_CHARS = frozenset("文圖图摄攝")  # every match of _WORK holds one
 _ORG = re.compile(
@@ -302,38 +314,63 @@ def read_byline(text: str) -> Byline | None:
     (True, True)
     >>> read_byline("記者 楊杰 文/圖").names
     ['楊杰']
+    >>> read_byline("（记者 王小明）").names, read_byline("(文/图 张三丰 李四光)").names
+    (['王小明'], ['张三丰', '李四光'])
+    >>> read_byline("（周小川 马大伟 ）")
+    Byline(names=['周小川', '马大伟'], marked=True, outlet=False)
+    >>> read_byline("文/高山流"), read_byline("作者︱青青").names
+    (Byline(names=['高山流'], marked=True, outlet=False), ['青青'])
+    >>> read_byline("宣传科供稿 摄影/王五 编辑/赵六").names, read_byline("记者 钱七 甘孜县报道").names
+    (['王五'], ['钱七'])
+    >>> read_byline("（资料图）") is None, read_byline("（完）") is None
+    (True, True)
     """
     if len(text) > 80:  # a byline is short: skip the work for every body paragraph
         return None
     text = normalize_space(text)
     if not text or len(text) > 40:
         return None
+    bracketed = _BRACKETED.match(text)
+    if bracketed:  # a closing byline in brackets: （记者 张三）, （张三 李四）
+        text = bracketed["inner"]
+    editor = _EDITOR_LABEL.search(text)
+    if editor:
+        text = text[: editor.start()]
     text, marks = _MARKS.subn(" ", text)
     roles = 0
     if _ROLE_WORD.search(text):
         text, roles = _ROLE.subn(" ", text)
     if not _WORK_CHARS.isdisjoint(text):  # the work labels' regex can start anywhere: costly on every line
+        text, labels = _WORK_LABEL.subn(" ", text)
+        roles += labels
         text = _WORK.sub(" ", text)
     names: list[str] = []
     outlet = False
     for token in _SPLIT.split(text):
         if not token:
             continue
-        if _ORG.search(token) and len(token) > 2:
-            outlet = True  # an outlet or a place (中国吉林网, 县融媒体中心, 九龙县)
+        if (_ORG.search(token) and len(token) > 2) or _NOT_PERSON.search(token):
+            outlet = True  # an outlet, a place or a unit (中国吉林网, 县融媒体中心, 九龙县, 宣传科供稿)
             continue
         if not _NAME.fullmatch(token):
             return None  # punctuation, digits, latin: a sentence, not a byline
         names.append(token)
     if not names:
         return None
-    return Byline(names, marks > 0 or roles > 0, outlet)
+    marked = marks > 0 or roles > 0
+    if bracketed and not marked:  # bare names in brackets close a report only when they read as names
+        if not all(is_name(n) for n in names):
+            return None
+        marked = True
+    return Byline(names, marked, outlet)
 
 
 _DATELINE = re.compile(
-    r"^(?P<outlet>[\u4e00-\u9fffA-Za-z]{2,14}?)\s*(?:\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:电|讯)"
+    r"^据?(?P<outlet>[\u4e00-\u9fffA-Za-z]{2,14}?)\s*(?P<date>\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*(?:电|讯|電|訊)"
     r"(?:\s*[(（](?P<byline>[^()（）]{1,60})[)）])?"
 )
+# Without a date, a dateline is an outlet's (…社, …报, 本网 …) 电/讯 followed by its reporters in brackets.
+_DATELINE_OUTLET = re.compile(r"(?:社|报|報|网|網|台|刊|本网|本報|本台|本刊)$")
 # Outlets every portal reprints; a portal names its own region's papers (its ``outlets``).
 NATIONAL_OUTLETS = ("新华社", "中新社", "人民日报", "人民网", "央视网")
 _NOT_OUTLETS = ("本网", "本报", "本台", "本刊")
@@ -356,15 +393,22 @@ def read_dateline(text: str, outlets: tuple[str, ...] = ()) -> Dateline | None:
     Dateline(origin='新华社', authors=['张三', '李四'])
     >>> read_dateline("本网讯1月30日,州委书记") is None
     True
+    >>> read_dateline("据新华社康定电（记者 扎西）日前"), read_dateline("本报讯（记者王芳）近日")
+    (Dateline(origin='新华社', authors=['扎西']), Dateline(origin=None, authors=['王芳']))
+    >>> read_dateline("短信电话不断") is None, read_dateline("高原晚报讯 近日") is None
+    (True, True)
     """
     m = _DATELINE.match(normalize_space(text))
     if m is None:
         return None
     outlet = m["outlet"]
+    known = False
     for agency in (*outlets, *NATIONAL_OUTLETS):
         if outlet.startswith(agency):
-            outlet = agency  # 新华社长春 -> 新华社: the rest is the place
+            outlet, known = agency, True  # 新华社长春 -> 新华社: the rest is the place
             break
+    if m["date"] is None and not (m["byline"] and (known or _DATELINE_OUTLET.search(outlet))):
+        return None
     origin = None if outlet in _NOT_OUTLETS else outlet
     byline = read_byline(m["byline"]) if m["byline"] else None
     return Dateline(origin, byline.names if byline else [])
@@ -373,23 +417,36 @@ def read_dateline(text: str, outlets: tuple[str, ...] = ()) -> Dateline | None:
 # --- editors -----------------------------------------------------------------------------------
 
 _EDITOR = re.compile(
-    r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)\s*[:：]\s*(?P<names>[^:：|｜]{1,30}?)\s*(?=$|[|｜]|\S+\s*[:：])"
+    r"(?P<label>责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)(?P<sep>\s*[:：/︱|｜]|\s)\s*"
+    r"(?P<names>[^:：|｜/︱()（）\[\]【】]{1,30}?)\s*(?=$|[|｜)）\]】]|\S+\s*[:：/︱])"
 )
+# A CMS account's suffix after an editor's name (李明_NN2587, 王芳 SF099).
+_ACCOUNT = re.compile(r"[_\s]*[A-Za-z]{1,6}\d{1,8}\b")
 
 
 def read_editors(text: str) -> list[str]:
-    """Names after 编辑 / 责任编辑 / 责编 labels (other labels on the line end the names).
+    """Names after 编辑 / 责任编辑 / 责编 labels (other labels on the line end the names). After a
+    colon or slash any name goes; after a bare space (（某某网编辑 李明）) only what reads as a name.
 
     >>> read_editors("责任编辑：宋雪飞")
     ['宋雪飞']
     >>> read_editors("编辑:王韬 校对:张三")
     ['王韬']
+    >>> read_editors("[责任编辑：周涛]"), read_editors("（责编：汤圆、丁香）"), read_editors("编辑/倪红")
+    (['周涛'], ['汤圆', '丁香'], ['倪红'])
+    >>> read_editors("（高原网编辑 孙桂兰）"), read_editors("来源：新华社 责任编辑：李明_NN2587")
+    (['孙桂兰'], ['李明'])
+    >>> read_editors("责任编辑： 返回首页 查看更多"), read_editors("他当过编辑 多年")
+    ([], [])
     """
     found: list[str] = []
-    for m in _EDITOR.finditer(normalize_space(text)):
-        if m.group(0).startswith(("审核", "審核", "校对", "校對")):
+    for m in _EDITOR.finditer(_ACCOUNT.sub("", normalize_space(text))):
+        if m["label"] in ("审核", "審核", "校对", "校對"):
             continue
-        found += [t for t in _SPLIT.split(m["names"]) if _NAME.fullmatch(t)]
+        spaced = not m["sep"].strip()
+        for token in _SPLIT.split(m["names"]):
+            if _NAME.fullmatch(token) and (is_name(token) or (not spaced and len(token) <= 3)):
+                found.append(token)
     return unique(found)
 
 
