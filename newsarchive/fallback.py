@@ -21,7 +21,9 @@ from newsarchive.processors import (
     SENTENCE_MARKS,
     Published,
     clean_text,
+    is_caption_text,
     is_chrome_line,
+    is_note_line,
     is_site_chrome,
     normalize_space,
     parse_published,
@@ -58,6 +60,8 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _CLOSING = "。！？!?”」』…"
 # A byline printed at the end of the last paragraph, after its closing sentence and some space.
 _TRAILING_BYLINE = re.compile(rf"^(?P<text>.*[{_CLOSING}])\s+(?P<byline>[^{_CLOSING}]{{2,30}})$")
+# A byline in brackets closing the last paragraph: …的决心。（记者 张三）
+_CLOSING_BRACKETED = re.compile(rf"^(?P<text>.*[{_CLOSING}]\s*)(?P<byline>[(（][^()（）]{{2,40}}[)）])$")
 
 
 @dataclass(slots=True)
@@ -445,11 +449,17 @@ def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading
             expect_caption = True
             continue
         text = line.text
-        if expect_caption and _is_caption(line):
+        # A writer's byline is no caption, even beside a picture credit (记者 某某/文 某某供图); a
+        # photographer's credit (…记者 某某 摄) is one, however it is marked.
+        credit = is_caption_text(text) and not _writers_byline(text)
+        if expect_caption and (credit or ((_is_caption(line) or _reads_as_caption(text))
+                                          and not _writers_byline(text))):
             reading.images[-1]["caption"] = text
             expect_caption = False
             continue
         expect_caption = False
+        if credit or is_note_line(text):  # a credit or a note away from its picture
+            continue
         if text.startswith(_END_MARKERS) and body:
             break
         # A line that is chrome goes; a sentence with a chrome phrase inside stays, and validation
@@ -487,11 +497,22 @@ def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading
         # chrome_body, rather than as a page with no text.
         body += chrome
         return
-    trailing = _TRAILING_BYLINE.match(body[-1])
+    trailing = _TRAILING_BYLINE.match(body[-1]) or _CLOSING_BRACKETED.match(body[-1])
     byline = read_byline(trailing["byline"]) if trailing else None
     if trailing and byline is not None and byline.plausible:
         reading.authors += byline.names
-        body[-1] = trailing["text"]
+        body[-1] = trailing["text"].rstrip()
+
+
+def _writers_byline(text: str) -> bool:
+    """A marked byline of the people who wrote the text (not a photographer's credit)."""
+    byline = read_byline(text)
+    return byline is not None and byline.marked and not text.rstrip(")） ").endswith(("摄", "攝"))
+
+
+def _reads_as_caption(text: str) -> bool:
+    """A short line with no sentence in it, right under a picture, says what the picture shows."""
+    return len(text) <= 30 and not text.endswith(("。", "！", "？", "：", ":")) and "。" not in text
 
 
 def _is_caption(line: Line) -> bool:

@@ -564,7 +564,48 @@ CHROME_PHRASES = (
     "您的位置:",
 )
 # Lines starting with these are chrome too, though the words can occur inside real sentences.
-CHROME_LINE_STARTS = (*CHROME_PHRASES, "最新消息", "相关新闻", "相关阅读", "分享到", "版权所有", "滚动新闻", "责任编辑")
+CHROME_LINE_STARTS = (*CHROME_PHRASES, "最新消息", "相关新闻", "相关阅读", "分享到", "版权所有", "滚动新闻", "责任编辑",
+                      # share buttons, video boxes, platform notices and their headings
+                      "分享让更多人看到", "转播到", "精彩视频", "热点栏目", "热门推荐", "反侵权公告", "侵权举报",
+                      "声明：该文观点仅代表作者本人", "声明:该文观点仅代表作者本人", "特别声明：", "特别声明:")
+
+
+# Lines about the article rather than of it: its original title, where it was first published,
+# who produced it, the print edition it ran in.
+_NOTE_LINE = re.compile(
+    r"^[(（\[【]?\s*(?:原标题|原標題|原题为|原題為|原题|原題|本文首发于|本文首發於|首发于|首發於|本文来自|本文來自"
+    r"|本文转载自|本文轉載自|转载自|轉載自|刊于|刊於|出品\s*[︱|｜:：/])"
+    r"|^[(（]?《[^》]{2,15}》\s*[(（]\s*[^()（）]{0,24}版\s*[)）][)）]?$"
+)
+# Captions and picture credits, wherever they stand.
+_CAPTION_LINE = re.compile(
+    r"^(?:图片来源|圖片來源|图源|圖源|图片|圖片)\s*[:：]|^[◎●▲△]?\s*(?:图|圖)\s*[:：︱|｜]|^(?:图为|圖為)"
+    r"|\s(?:图片来源|圖片來源)\s*[:：]|(?:供图|供圖|翻摄|翻攝|资料图|資料圖|[^拍]摄|[^拍]攝)\s*[)）]?$"
+)
+
+
+def is_note_line(text: str) -> bool:
+    """A note about the article (原标题, first published in, the print edition), not its text.
+
+    >>> [is_note_line(t) for t in ("原标题：高原春早", "（原题为《春到康定》）", "《高原日报》（2024年05月20日 03版）",
+    ...                            "（刊于《高原》2019年第2期）", "出品︱高原新闻栏目组", "本文首发于高原公众号")]
+    [True, True, True, True, True, True]
+    >>> is_note_line("他在《高原日报》（第3版）上读到消息，很高兴。")
+    False
+    """
+    return len(text) <= 100 and _NOTE_LINE.search(text) is not None
+
+
+def is_caption_text(text: str) -> bool:
+    """A picture's caption or credit by its words alone (图为…, 图片来源：…, …供图, …摄).
+
+    >>> [is_caption_text(t) for t in ("图为康定街景", "图片来源：高原网", "县委宣传部供图", "◎ 图：资料截图",
+    ...                               "康定街景 图片来源：高原网", "高原晚报记者 王五 摄")]
+    [True, True, True, True, True, True]
+    >>> [is_caption_text(t) for t in ("图书馆开放了。", "他们正在拍摄", "会议由县长主持。")]
+    [False, False, False]
+    """
+    return len(text) <= 100 and _CAPTION_LINE.search(text) is not None and not text.endswith(("。", "！", "？"))
 
 
 def chrome_phrase(text: str) -> str | None:

@@ -21,7 +21,9 @@ from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     Published,
     clean_text,
+    is_caption_text,
     is_chrome_line,
+    is_note_line,
     normalize_space,
     parse_published,
     read_breadcrumbs,
@@ -161,10 +163,12 @@ class PortalReader:
                 uncaptioned.append(read.images[-1])
                 continue
             text = block.text
-            if uncaptioned and self.is_caption(block):
+            if uncaptioned and (self.is_caption(block) or is_caption_text(text)):
                 uncaptioned.pop(0)["caption"] = text
                 continue
             uncaptioned.clear()
+            if is_caption_text(text) or is_note_line(text):  # a credit or a note away from its picture
+                continue
             editors = read_editors(text) if len(text) <= 40 else []  # before chrome: 责任编辑 starts both
             if editors:
                 read.editors += editors
