@@ -292,10 +292,16 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
                                    (title_at is None or i > title_at)], reading, outlets)
     else:  # no prose anywhere: what follows the headline is all there is, and validation judges it
         _read_body(lines, scores, list(range(max(skip, default=-1) + 1, len(lines))), reading, outlets)
-    if not reading.editors:  # an editor line outside the body, under it or in the page's foot
-        for line in lines[first_body:]:
-            if len(line.text) <= 60:
-                reading.editors += read_editors(line.text)
+    # Editor and source lines outside the body: under it or in the page's foot.
+    for line in lines[first_body:]:
+        if len(line.text) > 60:
+            continue
+        if not reading.editors:
+            reading.editors += read_editors(line.text)
+        if not reading.origin_labelled:
+            origin = read_source_label(normalize_space(line.text))
+            if origin:
+                reading.origin, reading.origin_labelled = origin, True
     return reading
 
 
@@ -357,14 +363,22 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
         if published is None:
             continue
         reading.published = published
-        origin = read_source_label(text)
+        # The outlet: after a 来源 label on the date line or a line beside it; else the name printed
+        # before the date (甘孜日报 2020年02月02日) or right after it (2020-02-02 10:07 高原晚报).
+        labelled = [read_source_label(normalize_space(lines[j].text)) for j in (i, i + 1, i - 1, i + 2)
+                    if 0 <= j < len(lines) and len(lines[j].text) <= 120]
+        origin = next((o for o in labelled if o), None)
         if origin:
             reading.origin = origin
             reading.origin_labelled = True
-        else:  # "甘孜日报    2020年02月02日": the outlet is what precedes the date, when that is a name
-            before = text[: text.find(published.raw)].strip(" |｜/-—")
-            if 2 <= len(before) <= 20 and not re.search(r"[:：\d]", before):
+        else:
+            at = text.find(published.raw)
+            before = text[:at].strip(" |｜/-—")
+            after = text[at + len(published.raw):].split()
+            if _outlet_like(before):
                 reading.origin = before
+            elif after and _outlet_like(after[0]) and len(after) <= 2:
+                reading.origin = after[0]
         authors = _AUTHOR_FIELD.search(text)
         if authors:
             byline = read_byline(authors["names"])
@@ -372,6 +386,16 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
         reading.editors += read_editors(text)
         return i
     return None
+
+
+_NOT_OUTLET_WORDS = re.compile(r"浏览|阅读|点击|字号|分享|打印|收藏|评论|关闭|发布|星期|作者|编辑|记者|[大中小]$")
+
+
+def _outlet_like(text: str) -> bool:
+    """Whether a piece of a date line beside the date can be an outlet's name (not a label, a
+    counter, a button or a day of the week)."""
+    return (2 <= len(text) <= 20 and not re.search(r"[:：\d()（）]", text)
+            and not _NOT_OUTLET_WORDS.search(text) and not read_byline(text))
 
 
 def _read_crumbs(root: HtmlElement, reading: Reading) -> None:

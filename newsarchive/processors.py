@@ -525,7 +525,7 @@ def is_prose(text: str) -> bool:
 
 
 _SOURCE_FIELD = re.compile(
-    r"(?:来源|來源|稿源|出处)\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)"
+    r"(?:来源|來源|稿源|出处)(?:于|於)?\s*[:：]\s*(?P<origin>[^\s:：|｜]{2,30}?)"
     r"(?=\s|[|｜]|时间|時間|日期|发布|作者|编辑|责编|浏览|点击|字号|(?:19|20)\d\d[-/.年]|$)"
 )
 
@@ -540,6 +540,8 @@ def read_source_label(text: str) -> str | None:
     '长春日报'
     >>> read_source_label("来源：《甘孜日报》2023年06月12日"), read_source_label("2024-03-04") is None
     ('《甘孜日报》', True)
+    >>> read_source_label("来源于：县政府办公室"), read_source_label("信息来源： 高原日报 编辑：王五")
+    ('县政府办公室', '高原日报')
     """
     found = _SOURCE_FIELD.search(text)
     return found["origin"] if found else None
