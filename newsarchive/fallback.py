@@ -20,9 +20,11 @@ from newsarchive.processors import (
     CRUMB_LABELS,
     SENTENCE_MARKS,
     Published,
+    clean_origin,
     clean_text,
     is_caption_text,
     is_chrome_line,
+    is_name,
     is_note_line,
     is_site_chrome,
     normalize_space,
@@ -373,7 +375,7 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
             reading.origin_labelled = True
         else:
             at = text.find(published.raw)
-            before = text[:at].strip(" |｜/-—")
+            before = clean_origin(text[:at].strip(" |｜/-—")) or ""
             after = text[at + len(published.raw):].split()
             if _outlet_like(before):
                 reading.origin = before
@@ -394,8 +396,10 @@ _NOT_OUTLET_WORDS = re.compile(r"浏览|阅读|点击|字号|分享|打印|收�
 def _outlet_like(text: str) -> bool:
     """Whether a piece of a date line beside the date can be an outlet's name (not a label, a
     counter, a button or a day of the week)."""
-    return (2 <= len(text) <= 20 and not re.search(r"[:：\d()（）]", text)
-            and not _NOT_OUTLET_WORDS.search(text) and not read_byline(text))
+    if not (2 <= len(text) <= 20) or re.search(r"[:：\d()（）]", text) or _NOT_OUTLET_WORDS.search(text):
+        return False
+    byline = read_byline(text)  # people's names beside the date are its authors, not an outlet
+    return byline is None or not (byline.marked or all(is_name(n) for n in byline.names))
 
 
 def _read_crumbs(root: HtmlElement, reading: Reading) -> None:
@@ -451,6 +455,9 @@ def _read_head_line(line: Line, reading: Reading) -> None:
     text = line.text
     byline = read_byline(text)
     editors = read_editors(text)
+    origin = read_source_label(normalize_space(text)) if not reading.origin_labelled else None
+    if origin:
+        reading.origin, reading.origin_labelled = origin, True
     if byline is not None and byline.marked:
         reading.authors += byline.names
     elif editors:
