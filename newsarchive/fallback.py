@@ -35,7 +35,7 @@ from newsarchive.processors import (
     read_source_label,
 )
 
-_HEADINGS = frozenset({"h1", "h2", "h3"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # HTML5 sectioning elements are blocks too (the portal readers' list predates them).
 _BLOCKS = BLOCK_TAGS | {"header", "footer", "main", "aside", "address", "hgroup", "details", "summary",
                         "fieldset", "hr", "menu"}

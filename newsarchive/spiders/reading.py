@@ -71,12 +71,19 @@ class PortalReader:
         """One page of an article, through the portal's selectors, or through the generic reader
         when they find no body or a suspicious one (a template no selector knows)."""
         item = self.extract(response)
-        if portal_reading_holds(item):
+        if portal_reading_holds(item) and self.owns_page(response):
             item["extraction"] = "portal"
             return item
         generic = self.read_generic(response)
         generic["extraction"] = "fallback"
         return generic
+
+    def owns_page(self, response: TextResponse) -> bool:
+        """Whether the page is the portal's own: it names the portal somewhere (its ``<title>``, its
+        frame). A selector matching is not proof: every site of the same CMS has a ``.TRS_Editor``,
+        and a page of another site served at a portal URL is read by the generic reader."""
+        text = response.text
+        return any(name in text for name in (self.site, *self.site_names))
 
     def extract(self, response: TextResponse) -> Article:
         """One page of an article, as a partial record (no id, url, hash or crawl time yet)."""
