@@ -283,6 +283,10 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
 
     title_at = _read_title(root, lines, first_prose, site_names, reading)
     info_at = _read_info(lines, title_at, first_body, reading)
+    if not reading.title and info_at is not None:  # no heading, no <title>: the line above the date line
+        title_at = _headline_above(lines, info_at, reading)
+    if reading.published is None:  # an e-paper's edition date, a <time>, at last the page's <meta>
+        reading.published = _date_anywhere(root)
     _read_crumbs(root, reading)
     skip = {i for i in (title_at, info_at) if i is not None}
     # Between the headline and the body: subtitles and bylines printed apart from the text.
@@ -357,7 +361,7 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
     near = range(start, min(len(lines), start + 12))
     labelled = [i for i in near if len(lines[i].text) <= 120 and _INFO_MARKER.search(lines[i].text)]
     # Unlabelled, a date line is short ("甘孜日报 2020年02月02日"): a paragraph opening with a date is not one.
-    bare = [i for i in near if len(lines[i].text) <= 40]
+    bare = [i for i in near if len(_URL.sub("", lines[i].text)) <= 40]
     anywhere = [i for i, line in enumerate(lines) if len(line.text) <= 120 and _INFO_MARKER.search(line.text)]
     for i in (*labelled, *bare, *anywhere):
         text = normalize_space(lines[i].text)
@@ -387,6 +391,46 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
             reading.authors += byline.names if byline else []
         reading.editors += read_editors(text)
         return i
+    return None
+
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+# Elements named for a date: an e-paper's edition date, a date line built by a script.
+_DATE_HINT = re.compile(r"date|time|riqi|shijian|fbsj|publish", re.I)
+_META_DATES = ("article:published_time", "pubdate", "publishdate", "PubDate", "publish_time", "datePublished",
+               "og:release_date", "created")
+
+
+def _headline_above(lines: list[Line], info_at: int, reading: Reading) -> int | None:
+    """A page with no heading markup and no ``<title>`` (an old table layout): the headline is the
+    line printed right above the date line. Returns its line."""
+    for i in range(info_at - 1, max(-1, info_at - 3), -1):
+        text = lines[i].text
+        if (lines[i].image is None and 4 <= len(text) <= 80 and not lines[i].links * 2 > len(text)
+                and "。" not in text and not is_site_chrome(text) and not _CRUMB_LABEL.search(text)):
+            reading.title = text
+            return i
+    return None
+
+
+def _date_anywhere(root: HtmlElement) -> Published | None:
+    """The page's date when no date line prints one: an element named for a date, a ``<time>``'s
+    ``datetime``, and as a last resort a ``<meta>`` publication date."""
+    for element in xpath("//body//*[@id or @class]")(root):
+        if element.tag not in SKIP_TAGS and _DATE_HINT.search(own_names(element)):
+            text = normalize_space(text_of(element))
+            published = parse_published(text) if len(text) <= 60 else None
+            if published is not None:
+                return published
+    for value in xpath("//time/@datetime")(root):
+        published = parse_published(str(value))
+        if published is not None:
+            return published
+    for name in _META_DATES:
+        for value in xpath("//meta[@property=$n or @name=$n or @itemprop=$n]/@content")(root, n=name):
+            published = parse_published(str(value))
+            if published is not None:
+                return published
     return None
 
 

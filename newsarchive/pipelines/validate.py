@@ -34,7 +34,13 @@ REQUIRED = ("id", "source", "url", "title", "published_date", "body")
 assert set(REQUIRED) <= set(FIELDS), "REQUIRED names a field the schema does not have"
 _PUBLISHED_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?\+08:00$")
 # Byte sequences that only appear when text was decoded with the wrong codec.
-_MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|Ã[\u0080-\u00bf]|â€|Â[\u00a0-\u00bf]|[\ue000-\uf8ff]")
+# The marks of a text decoded with the wrong codec somewhere on its way: any one rejects the record.
+_MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|Ã[\u0080-\u00bf]|â€|Â[\u00a0-\u00bf]")
+# Characters no readable text holds: U+FFFD (bytes the codec could not decode) and the private use
+# area (a byte pair a page's own charset does not know). A stray one in a readable article is kept
+# and counted; more than a few say the page was decoded wrong.
+_STRAY = re.compile(r"[\ufffd\ue000-\uf8ff]")
+STRAY_PER_1000 = 1  # stray characters allowed per 1,000 characters of text (at least 2)
 EARLIEST = date(1995, 1, 1)
 CHINA = timezone(timedelta(hours=8))
 
@@ -62,6 +68,10 @@ def problems(record: dict[str, Any], today: date, min_body: int = 20,
     ['chrome_body']
     >>> problems({**good, "body": "首页 新闻 文化 旅游 图片 视频九龙县九龙县"}, date(2026, 1, 1))
     ['no_prose']
+    >>> problems({**good, "body": "正文，" * 10 + "\ue0a1"}, date(2026, 1, 1))  # one stray character: kept
+    []
+    >>> problems({**good, "body": "正文，" * 10 + "\ufffd\ufffd\ufffd"}, date(2026, 1, 1))
+    ['replacement_char']
     """
     reasons = [f"missing_{f}" for f in REQUIRED if not record.get(f)]
     body = record.get("body") or ""
@@ -92,8 +102,9 @@ def problems(record: dict[str, Any], today: date, min_body: int = 20,
     if title and not title_bounds[0] <= len(title) <= title_bounds[1]:
         reasons.append("title_length")
     text = f"{title}\n{body}"
-    if "\ufffd" in text:
-        reasons.append("replacement_char")
+    strays = stray_characters(text)
+    if strays > max(2, len(text) * STRAY_PER_1000 // 1000):
+        reasons.append("replacement_char" if "\ufffd" in text else "mojibake")
     elif _MOJIBAKE.search(text):
         reasons.append("mojibake")
     if body and chrome_share(body.split("\n"), chrome.is_chrome if chrome is not None else None) > max_chrome:
@@ -103,6 +114,15 @@ def problems(record: dict[str, Any], today: date, min_body: int = 20,
     elif body and chrome_phrase(body):
         reasons.append("chrome_in_body")  # an article with a piece of chrome left in it
     return reasons
+
+
+def stray_characters(text: str) -> int:
+    """How many undecodable or private-use characters ``text`` holds.
+
+    >>> stray_characters("正文\ufffd正文\ue0a1"), stray_characters("正文")
+    (2, 0)
+    """
+    return len(_STRAY.findall(text)) if "\ufffd" in text or _STRAY.search(text) else 0
 
 
 class SchemaCheck:
@@ -176,6 +196,9 @@ class ValidatePipeline:
         record = ordered(item)
         reasons, errors = refusals(record, self.validator, **self.limits)
         if not reasons:
+            strays = stray_characters(f"{record.get('title') or ''}\n{record.get('body') or ''}")
+            if strays:  # kept, as the page printed them: one odd character never costs an article
+                self.count("stray_characters", strays)
             return item
         if errors:
             record.setdefault("_schema_errors", errors)
