@@ -371,9 +371,9 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
         reading.published = published
         # The outlet: after a 来源 label on the date line or a line beside it; else the name printed
         # before the date (甘孜日报 2020年02月02日) or right after it (2020-02-02 10:07 高原晚报).
-        labelled = [read_source_label(normalize_space(lines[j].text)) for j in (i, i + 1, i - 1, i + 2)
-                    if 0 <= j < len(lines) and len(lines[j].text) <= 120]
-        origin = next((o for o in labelled if o), None)
+        sources = [read_source_label(normalize_space(lines[j].text)) for j in (i, i + 1, i - 1, i + 2)
+                   if 0 <= j < len(lines) and len(lines[j].text) <= 120]
+        origin = next((o for o in sources if o), None)
         if origin:
             reading.origin = origin
             reading.origin_labelled = True
