@@ -46,8 +46,14 @@ _NOT_CRUMBS = frozenset({"浏览文章", "正文", "瀏覽文章", "详情", "�
 _INFO_MARKER = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|稿源")
 _AUTHOR_FIELD = re.compile(r"(?:作者|撰稿|记者|記者)\s*[:：]\s*(?P<names>[^:：|｜]{2,30}?)\s*(?=$|[|｜]|\S+\s*[:：])")
 # Where the article ends: nothing after these is body text.
+# A field of the article's head, labelled: 来源：…, 作者：…, 时间：…
+_LABELLED_FIELD = re.compile(r"(?:来源|來源|作者|时间|時間|日期|发布|發布|编辑|編輯)\s*[:：]")
+# A commentary signed by its paper, in brackets: （高原日报评论员）, （本报特约评论员）
+_COMMENTATOR = re.compile(r"^[(（]\s*(?P<outlet>[^()（）\s]{2,12}?)(?:特约|特約)?(?:评论员|評論員)\s*[)）]$")
 _END_MARKERS = ("上一篇", "下一篇", "相关新闻", "相关阅读", "相关文章", "延伸阅读", "推荐阅读", "猜你喜欢", "免责声明",
-                "分享到", "【打印】", "【关闭】", "打印本页", "关闭窗口", "网友评论", "最新消息")
+                "分享到", "【打印】", "【关闭】", "打印本页", "关闭窗口", "网友评论", "最新消息",
+                # a copyright or infringement notice after the text: the article has ended
+                "反侵权公告", "版权声明", "特别声明", "侵权举报")
 _CAPTION_HINT = re.compile(
     r"caption|(?:pic|img|photo|image)[_-]?(?:txt|text|desc|note|info|title|sm)|tuwen|tpsm|tusm|desc", re.I)
 # A line that only says where the text came from (来源：新华社, （来源：…）): a field, not body text.
@@ -298,12 +304,16 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
                                    (title_at is None or i > title_at)], reading, outlets)
     else:  # no prose anywhere: what follows the headline is all there is, and validation judges it
         _read_body(lines, scores, list(range(max(skip, default=-1) + 1, len(lines))), reading, outlets)
-    # Editor and source lines outside the body: under it or in the page's foot.
+    # Editor, author and source lines outside the body: under it or in the page's foot.
     for line in lines[first_body:]:
         if len(line.text) > 60:
             continue
         if not reading.editors:
             reading.editors += read_editors(line.text)
+        if not reading.authors:
+            field = _AUTHOR_FIELD.search(line.text)
+            byline = read_byline(field["names"]) if field else None
+            reading.authors += byline.names if byline is not None else []
         if not reading.origin_labelled:
             origin = read_source_label(normalize_space(line.text))
             if origin:
@@ -381,10 +391,13 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
             at = text.find(published.raw)
             before = clean_origin(text[:at].strip(" |｜/-—")) or ""
             after = text[at + len(published.raw):].split()
+            above = lines[i - 1].text if i - 1 > (title_at if title_at is not None else -1) else ""
             if _outlet_like(before):
                 reading.origin = before
             elif after and _outlet_like(after[0]) and len(after) <= 2:
                 reading.origin = after[0]
+            elif _outlet_like(above) and not is_name(above):  # the outlet on its own line above the date
+                reading.origin = above
         authors = _AUTHOR_FIELD.search(text)
         if authors:
             byline = read_byline(authors["names"])
@@ -440,7 +453,9 @@ _NOT_OUTLET_WORDS = re.compile(r"浏览|阅读|点击|字号|分享|打印|收�
 def _outlet_like(text: str) -> bool:
     """Whether a piece of a date line beside the date can be an outlet's name (not a label, a
     counter, a button or a day of the week)."""
-    if not (2 <= len(text) <= 20) or re.search(r"[:：\d()（）]", text) or _NOT_OUTLET_WORDS.search(text):
+    if not (2 <= len(text) <= 20) or re.search(r"[:：()（）]", text) or _NOT_OUTLET_WORDS.search(text):
+        return False
+    if not re.search(r"[\u4e00-\u9fffA-Za-z]{2}", text):  # a counter, a number: no name
         return False
     byline = read_byline(text)  # people's names beside the date are its authors, not an outlet
     return byline is None or not (byline.marked or all(is_name(n) for n in byline.names))
@@ -537,6 +552,11 @@ def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading
             continue
         if text.startswith(_END_MARKERS) and body:
             break
+        if body == [] and reading.title and text.replace(" ", "") == reading.title.replace(" ", ""):
+            continue  # the headline printed again above the text
+        if not body and len(text) <= 80 and _LABELLED_FIELD.search(text):  # 来源：… 作者：… above the text
+            _read_head_line(line, reading)
+            continue
         # A line that is chrome goes; a sentence with a chrome phrase inside stays, and validation
         # rejects the record as chrome_in_body rather than the text being cut.
         if is_site_chrome(text) or is_chrome_line(text) or _CRUMB_LABEL.match(text) \
@@ -544,8 +564,15 @@ def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading
             chrome.append(text)
             continue
         editors = read_editors(text) if len(text) <= 60 else []
-        if editors:
+        if editors:  # an editor line, perhaps closing a byline line (摄影/某某 编辑/某某)
             reading.editors += editors
+            byline = read_byline(text)
+            reading.authors += byline.names if byline is not None and byline.marked else []
+            continue
+        commentator = _COMMENTATOR.match(text)
+        if commentator:  # （某某日报评论员）: the paper's own voice, no person named
+            if reading.origin is None:
+                reading.origin = commentator["outlet"]
             continue
         source = _SOURCE_LINE.match(text)
         if source:
@@ -577,6 +604,8 @@ def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading
     if trailing and byline is not None and byline.plausible:
         reading.authors += byline.names
         body[-1] = trailing["text"].rstrip()
+    elif trailing and is_note_line(trailing["byline"]):  # …传奇。（刊于《某刊》2019年第24期）
+        body[-1] = trailing["text"].rstrip()
 
 
 def _writers_byline(text: str) -> bool:
@@ -586,8 +615,17 @@ def _writers_byline(text: str) -> bool:
 
 
 def _reads_as_caption(text: str) -> bool:
-    """A short line with no sentence in it, right under a picture, says what the picture shows."""
-    return len(text) <= 30 and not text.endswith(("。", "！", "？", "：", ":")) and "。" not in text
+    """A short line right under a picture says what the picture shows: no sentence in it, or one
+    short sentence of a single clause (搜救现场。).
+
+    >>> [_reads_as_caption(t) for t in ("活动现场", "搜救现场。", "会议开始了，大家都很高兴。", "据了解：")]
+    [True, True, False, False]
+    """
+    if text.endswith(("：", ":")) or len(text) > 30:
+        return False
+    if text.endswith("。"):
+        return len(text) <= 20 and not SENTENCE_MARKS.search(text[:-1])
+    return "。" not in text
 
 
 def _is_caption(line: Line) -> bool:

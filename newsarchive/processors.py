@@ -171,7 +171,10 @@ def strip_site_suffix(title: str, names: tuple[str, ...]) -> str:
 
 
 _SOURCE_LABEL = re.compile(
-    r"^\s*(?:(?:原创|原創)\s+|(?:本文|信息|文章|稿件|新闻|新聞)?(?:来源|來源|稿源|出处)(?:于|於)?\s*[:：]?\s*)+")
+    r"^\s*(?:(?:原创|原創)(?:\s*[:：]\s*|\s+)|(?:本文|信息|文章|稿件|新闻|新聞)?(?:来源|來源|稿源|出处)(?:于|於)?\s*[:：]?\s*)+")
+
+
+_OWN_SITE = re.compile(r"^(?:本站|本网|本網|本报|本報|本台)(?:原创|原創|稿件)?$")
 
 
 def clean_origin(text: str | None) -> str | None:
@@ -185,6 +188,8 @@ def clean_origin(text: str | None) -> str | None:
     True
     >>> clean_origin("本文来源于省统计局"), clean_origin("原创 高原晚报"), clean_origin("信息来源：县政府办")
     ('省统计局', '高原晚报', '县政府办')
+    >>> clean_origin("来源：本站原创") is None
+    True
     """
     if text is None:
         return None
@@ -196,6 +201,8 @@ def clean_origin(text: str | None) -> str | None:
         if cleaned == value:
             break
         value = cleaned
+    if _OWN_SITE.match(value):  # 本站原创: the page's own site, which names no outlet
+        return None
     return value or None
 
 
@@ -370,10 +377,10 @@ _DATELINE = re.compile(
     r"(?:\s*[(（](?P<byline>[^()（）]{1,60})[)）])?"
 )
 # Without a date, a dateline is an outlet's (…社, …报, 本网 …) 电/讯 followed by its reporters in brackets.
-_DATELINE_OUTLET = re.compile(r"(?:社|报|報|网|網|台|刊|本网|本報|本台|本刊)$")
+_DATELINE_OUTLET = re.compile(r"(?:社|报|報|网|網|台|刊|站)$")
 # Outlets every portal reprints; a portal names its own region's papers (its ``outlets``).
 NATIONAL_OUTLETS = ("新华社", "中新社", "人民日报", "人民网", "央视网")
-_NOT_OUTLETS = ("本网", "本报", "本台", "本刊")
+_NOT_OUTLETS = ("本网", "本报", "本台", "本刊", "本站", "本網", "本報")
 
 
 class Dateline(NamedTuple):
