@@ -606,6 +606,9 @@ def _read_body(lines: list[Line], scores: list[int], indexes: list[int], reading
         body[-1] = trailing["text"].rstrip()
     elif trailing and is_note_line(trailing["byline"]):  # …传奇。（刊于《某刊》2019年第24期）
         body[-1] = trailing["text"].rstrip()
+    elif trailing and (signed := _COMMENTATOR.match(trailing["byline"])):  # …的决心。（某报评论员）
+        body[-1] = trailing["text"].rstrip()
+        reading.origin = reading.origin or signed["outlet"]
 
 
 def _writers_byline(text: str) -> bool:
@@ -629,10 +632,13 @@ def _reads_as_caption(text: str) -> bool:
 
 
 def _is_caption(line: Line) -> bool:
+    """A line under a picture marked as its caption (centred, bracketed, a figcaption, a caption
+    class); a centred paragraph of several clauses is text that happens to be centred."""
     text = line.text
     bracketed = text[:1] in "(（" and text[-1:] in ")）"
-    return len(text) <= 120 and (line.centred or bracketed or line.element.tag == "figcaption"
-                                 or bool(_CAPTION_HINT.search(line.hint)))
+    if len(text) > 120 or (not bracketed and len(SENTENCE_MARKS.findall(text)) > 4):
+        return False
+    return line.centred or bracketed or line.element.tag == "figcaption" or bool(_CAPTION_HINT.search(line.hint))
 
 
 def _ends_a_report(lines: list[Line], scores: list[int], indexes: list[int], n: int) -> bool:
