@@ -46,6 +46,7 @@ _NOT_CRUMBS = frozenset({"浏览文章", "正文", "瀏覽文章", "详情", "�
 _INFO_MARKER = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|稿源")
 _AUTHOR_FIELD = re.compile(r"(?:作者|撰稿|记者|記者)\s*[:：]\s*(?P<names>[^:：|｜]{2,30}?)\s*(?=$|[|｜]|\S+\s*[:：])")
 # Where the article ends: nothing after these is body text.
+_CAPTION_MARKS = "◎▲△"
 # A field of the article's head, labelled: 来源：…, 作者：…, 时间：…
 _LABELLED_FIELD = re.compile(r"(?:来源|來源|作者|时间|時間|日期|发布|發布|编辑|編輯)\s*[:：]")
 # A commentary signed by its paper, in brackets: （高原日报评论员）, （本报特约评论员）
@@ -635,6 +636,8 @@ def _is_caption(line: Line) -> bool:
     """A line under a picture marked as its caption (centred, bracketed, a figcaption, a caption
     class); a centred paragraph of several clauses is text that happens to be centred."""
     text = line.text
+    if text[:1] in _CAPTION_MARKS:  # ◎ 图为…: a marked caption, however long
+        return True
     bracketed = text[:1] in "(（" and text[-1:] in ")）"
     if len(text) > 120 or (not bracketed and len(SENTENCE_MARKS.findall(text)) > 4):
         return False
