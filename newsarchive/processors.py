@@ -217,11 +217,13 @@ _ROLE = re.compile(
 _ROLE_WORD = re.compile(
     r"记者|記者|通讯员|通訊員|实习生|實習生|摄|攝|制图|製圖|编译|編譯|整理|撰文|撰稿|执笔|執筆|采写|採寫|作者|报道员|報道員")
 # 文/名字, 图︱名字, 摄影:名字: a one-character work label and its separator, before the names.
+_LABEL_SEPARATORS = frozenset("/︱|｜:：")
 _WORK_LABEL = re.compile(r"(?:^|(?<=\s))(?:文字|图片|圖片|文|图|圖|摄|攝)\s*[/︱|｜:：]\s*")
 # Where an editor label begins, a byline's names end (摄影/张三 编辑/李四).
+_EDITOR_CHARS = frozenset("编編审審校")
 _EDITOR_LABEL = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯|审核|審核|校对|校對)\s*(?:[:：/︱|｜]|\s)")
 # Tokens next to the names that are not people: a unit that supplied the text or picture, a report.
-_NOT_PERSON = re.compile(r"(?:供稿|供图|供圖|提供|受访者供|供|报道|報道|营|營|组|組|团队|團隊|工作室|栏目组|欄目組)$")
+_NOT_PERSON = ("供稿", "供图", "供圖", "提供", "供", "报道", "報道", "营", "營", "组", "組", "团队", "團隊", "工作室")
 _BRACKETED = re.compile(r"^[(（\[【]\s*(?P<inner>[^()（）\[\]【】]{2,40}?)\s*[)）\]】]$")
 _WORK = re.compile(r"(?:[文圖图]\s*/\s*[图圖文摄攝]|[(（]?\s*(?:文|图|圖|摄|攝)\s*[)）]?)(?=\s|$)")
 _WORK_CHARS = frozenset("文圖图摄攝")  # every match of _WORK holds one
@@ -337,26 +339,28 @@ def read_byline(text: str) -> Byline | None:
     text = normalize_space(text)
     if not text or len(text) > 40:
         return None
-    bracketed = _BRACKETED.match(text)
+    bracketed = _BRACKETED.match(text) if text[0] in "(（[【" else None
     if bracketed:  # a closing byline in brackets: （记者 张三）, （张三 李四）
         text = bracketed["inner"]
-    editor = _EDITOR_LABEL.search(text)
-    if editor:
-        text = text[: editor.start()]
+    if not _EDITOR_CHARS.isdisjoint(text):  # the editor label's regex only where its characters are
+        editor = _EDITOR_LABEL.search(text)
+        if editor:
+            text = text[: editor.start()]
     text, marks = _MARKS.subn(" ", text)
     roles = 0
     if _ROLE_WORD.search(text):
         text, roles = _ROLE.subn(" ", text)
     if not _WORK_CHARS.isdisjoint(text):  # the work labels' regex can start anywhere: costly on every line
-        text, labels = _WORK_LABEL.subn(" ", text)
-        roles += labels
+        if not _LABEL_SEPARATORS.isdisjoint(text):
+            text, labels = _WORK_LABEL.subn(" ", text)
+            roles += labels
         text = _WORK.sub(" ", text)
     names: list[str] = []
     outlet = False
     for token in _SPLIT.split(text):
         if not token:
             continue
-        if (_ORG.search(token) and len(token) > 2) or _NOT_PERSON.search(token):
+        if (_ORG.search(token) and len(token) > 2) or token.endswith(_NOT_PERSON):
             outlet = True  # an outlet, a place or a unit (中国吉林网, 县融媒体中心, 九龙县, 宣传科供稿)
             continue
         if not _NAME.fullmatch(token):
@@ -580,17 +584,16 @@ CHROME_LINE_STARTS = (*CHROME_PHRASES, "最新消息", "相关新闻", "相关�
 
 
 # Lines about the article rather than of it: its original title, where it was first published,
-# who produced it, the print edition it ran in.
+# who produced it, the print edition it ran in. (Matched at the line's start: no scan.)
 _NOTE_LINE = re.compile(
-    r"^[(（\[【]?\s*(?:原标题|原標題|原题为|原題為|原题|原題|本文首发于|本文首發於|首发于|首發於|本文来自|本文來自"
+    r"[(（\[【]?\s*(?:原标题|原標題|原题为|原題為|原题|原題|本文首发于|本文首發於|首发于|首發於|本文来自|本文來自"
     r"|本文转载自|本文轉載自|转载自|轉載自|刊于|刊於|出品\s*[︱|｜:：/])"
-    r"|^[(（]?《[^》]{2,15}》\s*[(（]\s*[^()（）]{0,24}版\s*[)）][)）]?$"
+    r"|[(（]?《[^》]{2,15}》\s*[(（]\s*[^()（）]{0,24}版\s*[)）][)）]?$"
 )
-# Captions and picture credits, wherever they stand.
-_CAPTION_LINE = re.compile(
-    r"^(?:图片来源|圖片來源|图源|圖源|图片|圖片)\s*[:：]|^[◎●▲△]?\s*(?:图|圖)\s*[:：︱|｜]|^(?:图为|圖為)"
-    r"|\s(?:图片来源|圖片來源)\s*[:：]|(?:供图|供圖|翻摄|翻攝|资料图|資料圖|[^拍]摄|[^拍]攝)\s*[)）]?$"
-)
+# Captions and picture credits: how they open, and how credits end.
+_CAPTION_START = re.compile(
+    r"(?:图片来源|圖片來源|图源|圖源|图片|圖片)\s*[:：]|[◎●▲△]?\s*(?:图|圖)\s*[:：︱|｜]|图为|圖為")
+_CREDIT_ENDS = ("供图", "供圖", "翻摄", "翻攝", "资料图", "資料圖")
 
 
 def is_note_line(text: str) -> bool:
@@ -602,7 +605,7 @@ def is_note_line(text: str) -> bool:
     >>> is_note_line("他在《高原日报》（第3版）上读到消息，很高兴。")
     False
     """
-    return len(text) <= 100 and _NOTE_LINE.search(text) is not None
+    return len(text) <= 100 and _NOTE_LINE.match(text) is not None
 
 
 def is_caption_text(text: str) -> bool:
@@ -614,7 +617,12 @@ def is_caption_text(text: str) -> bool:
     >>> [is_caption_text(t) for t in ("图书馆开放了。", "他们正在拍摄", "会议由县长主持。")]
     [False, False, False]
     """
-    return len(text) <= 100 and _CAPTION_LINE.search(text) is not None and not text.endswith(("。", "！", "？"))
+    if len(text) > 100 or text.endswith(("。", "！", "？")):
+        return False
+    if _CAPTION_START.match(text) or "图片来源" in text or "圖片來源" in text:
+        return True
+    end = text.rstrip(")） ")
+    return end.endswith(_CREDIT_ENDS) or (len(end) > 1 and end[-1] in "摄攝" and end[-2] != "拍")
 
 
 def chrome_phrase(text: str) -> str | None:
