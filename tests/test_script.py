@@ -62,7 +62,7 @@ def test_traditional_copy_crawled_with_simplified_copy(tmp_path: Path) -> None:
     """A zh-Hant page with ruby markup, crawled end to end with ADD_SIMPLIFIED."""
     raw = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
     paragraphs = [line for line in raw if line.startswith(("本網", "在位於", "在康定市人民", "州委副書記"))]
-    html = f"""<html><head><meta charset="utf-8"><title>copy</title></head><body>
+    html = f"""<html><head><meta charset="utf-8"><title>copy_康巴传媒网</title></head><body>
 <div class="position">{ruby(raw[0])}</div>
 <div class="article_title"><h3>{ruby(raw[1])}</h3><p>{ruby(raw[2])}</p></div>
 <div class="article_content">

@@ -41,6 +41,8 @@ _MOJIBAKE = re.compile(r"锟斤拷|烫烫烫|屯屯屯|Ã[\u0080-\u00bf]|â€|�
 # and counted; more than a few say the page was decoded wrong.
 _STRAY = re.compile(r"[\ufffd\ue000-\uf8ff]")
 STRAY_PER_1000 = 1  # stray characters allowed per 1,000 characters of text (at least 2)
+# Two of them close together: a run of text in another encoding (a line of UTF-8 in a GBK page).
+_STRAY_RUN = re.compile(r"[\ufffd\ue000-\uf8ff].{0,8}[\ufffd\ue000-\uf8ff]", re.S)
 EARLIEST = date(1995, 1, 1)
 CHINA = timezone(timedelta(hours=8))
 
@@ -71,6 +73,8 @@ def problems(record: dict[str, Any], today: date, min_body: int = 20,
     >>> problems({**good, "body": "正文，" * 10 + "\ue0a1"}, date(2026, 1, 1))  # one stray character: kept
     []
     >>> problems({**good, "body": "正文，" * 10 + "\ufffd\ufffd\ufffd"}, date(2026, 1, 1))
+    ['replacement_char']
+    >>> problems({**good, "body": "正文，" * 10 + "娣峰\ue18c钀\ufffd"}, date(2026, 1, 1))  # a run of another codec
     ['replacement_char']
     """
     reasons = [f"missing_{f}" for f in REQUIRED if not record.get(f)]
@@ -103,7 +107,7 @@ def problems(record: dict[str, Any], today: date, min_body: int = 20,
         reasons.append("title_length")
     text = f"{title}\n{body}"
     strays = stray_characters(text)
-    if strays > max(2, len(text) * STRAY_PER_1000 // 1000):
+    if strays and (strays > max(2, len(text) * STRAY_PER_1000 // 1000) or _STRAY_RUN.search(text)):
         reasons.append("replacement_char" if "\ufffd" in text else "mojibake")
     elif _MOJIBAKE.search(text):
         reasons.append("mojibake")
