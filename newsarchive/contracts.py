@@ -12,10 +12,7 @@ command runs (it sets ``SCRAPY_CHECK``), removed at exit.
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +21,7 @@ from scrapy.contracts import Contract
 from scrapy.exceptions import ContractFail
 from scrapy.settings import BaseSettings
 
+from newsarchive.commands.scratch import use_scratch_archive
 from newsarchive.items import SCHEMA
 from newsarchive.pipelines.store import ordered
 from newsarchive.pipelines.validate import SchemaCheck, refusals, rules
@@ -79,6 +77,4 @@ class CheckAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         if os.environ.get("SCRAPY_CHECK") != "true":
             return
-        scratch = tempfile.mkdtemp(prefix="newsarchive-check-")
-        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-        settings.set("ARCHIVE_DIR", scratch, priority="project")
+        use_scratch_archive(settings, "check")

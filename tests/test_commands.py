@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 from helpers import FIXTURES, PORTAL_PACKAGES, ROOT, SPIDER_MODULES, scrapy_cmd, sources
@@ -101,3 +102,19 @@ def test_crawlall_refuses_what_it_would_ignore(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "crawlall takes no arguments or feed options" in proc.stderr
     assert not (tmp_path / "runs").exists(), "nothing may be crawled"
+
+
+def test_debugging_commands_write_nothing_into_the_archive(tmp_path: Path) -> None:
+    """parse, shell and fetch run the crawl's components, WARC capture included: their captures
+    go to a temporary directory, never into ARCHIVE_DIR, and nothing is left behind."""
+    archive = tmp_path / "archive"
+    url = "https://news.cnjiwang.com/jwyc/201902/2823600.html"
+    common = ["-s", f"ARCHIVE_DIR={archive}", "-s", "REPLAY_DIR=fixtures"]
+    parsed = scrapy_cmd("parse", "--spider", "jilin", "-c", "parse_article", *common, url)
+    assert "2823600" in parsed.stdout
+    fetched = scrapy_cmd("fetch", "--nolog", *common, url)
+    assert "TRS_Editor" in fetched.stdout or len(fetched.stdout) > 1000
+    shell = scrapy_cmd("shell", *common, "-c", "response.status", url)
+    assert "200" in shell.stdout
+    assert not archive.exists() or not list(archive.rglob("*.warc.gz*"))
+    assert not list(Path(tempfile.gettempdir()).glob("newsarchive-parse-*/warc/*.open"))
