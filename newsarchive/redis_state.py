@@ -297,6 +297,13 @@ class RedisState:
         self.db.hsetnx(P + "warc", digest, json.dumps({"uri": uri, "date": date, "record_id": record_id,
                                                        "file": file}))
 
+    def last_capture(self, url: str) -> dict[str, str] | None:
+        raw = self.db.hget(P + "captures", url)
+        return dict(json.loads(raw)) if raw else None
+
+    def remember_capture(self, url: str, record_id: str, date: str, file: str) -> None:
+        self.db.hset(P + "captures", url, json.dumps({"record_id": record_id, "date": date, "file": file}))
+
     def validators(self, url: str) -> tuple[str | None, str | None]:
         # Only with the page's links remembered: a 304 must find what the page showed (see ArchiveState).
         pipe = self.db.pipeline(transaction=False)

@@ -157,6 +157,8 @@ def read_warc(path: Path) -> list[WarcCase]:
         kind = record.rec_type
         if kind not in ("response", "revisit") or record.http_headers is None:
             continue
+        if (record.rec_headers.get_header("WARC-Profile") or "").endswith("/server-not-modified"):
+            continue  # a 304 confirming an earlier capture, which is replayed itself
         head = record.rec_headers
         status = int(record.http_headers.get_statuscode() or 0)
         headers: dict[str, list[str]] = {}

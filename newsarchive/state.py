@@ -71,6 +71,10 @@ CREATE TABLE IF NOT EXISTS owed_lists (
     url TEXT PRIMARY KEY, source TEXT NOT NULL, reason TEXT NOT NULL, runs INTEGER NOT NULL DEFAULT 0,
     at TEXT NOT NULL
 );
+-- the last full capture of each list page, for the revisit record of a 304 that confirms it
+CREATE TABLE IF NOT EXISTS captures (
+    url TEXT PRIMARY KEY, record_id TEXT NOT NULL, date TEXT NOT NULL, file TEXT NOT NULL
+);
 -- whether each source's last run ended normally (else the next run walks every list page)
 CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
@@ -133,6 +137,8 @@ class WarcPayloads(Protocol):
 
     def warc_payload(self, digest: str) -> dict[str, str] | None: ...
     def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None: ...
+    def last_capture(self, url: str) -> dict[str, str] | None: ...
+    def remember_capture(self, url: str, record_id: str, date: str, file: str) -> None: ...
 
 
 class RecoveringState(Protocol):
@@ -500,6 +506,17 @@ class ArchiveState:
                     "VALUES (?, ?, ?, ?, ?)", (digest, uri, date, record_id, file))
         self._wrote()
 
+    def last_capture(self, url: str) -> dict[str, str] | None:
+        """The last full capture of ``url`` (a list page): what a 304 for it confirms."""
+        row = self.db.execute("SELECT record_id, date, file FROM captures WHERE url = ?", (url,)).fetchone()
+        return dict(zip(("record_id", "date", "file"), row, strict=True)) if row else None
+
+    def remember_capture(self, url: str, record_id: str, date: str, file: str) -> None:
+        self._write("INSERT INTO captures (url, record_id, date, file) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
+                    "DO UPDATE SET record_id = excluded.record_id, date = excluded.date, file = excluded.file",
+                    (url, record_id, date, file))
+        self._wrote()
+
     # --- fetched URLs and list pages ------------------------------------------------------------
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
@@ -545,7 +562,7 @@ class ArchiveState:
             try:
                 with self.db:
                     self.db.execute("BEGIN IMMEDIATE")
-                    for table in ("lists", "fetched", "warc_payloads", "owed_lists", "runs"):
+                    for table in ("lists", "fetched", "warc_payloads", "captures", "owed_lists", "runs"):
                         self.db.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM old.{table}")
                     self.db.execute("INSERT OR IGNORE INTO main.articles SELECT * FROM old.articles "
                                     "WHERE outcome = 'gone'")

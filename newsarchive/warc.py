@@ -48,6 +48,7 @@ OPEN_SUFFIX = ".open"
 # Hop-by-hop framing the downloader already undid: the stored payload is not chunked.
 _DROP_HEADERS = {b"transfer-encoding"}
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 def payload_digest(body: bytes) -> str:
@@ -210,7 +211,9 @@ class WarcCaptureMiddleware:
         record_id = f"<urn:uuid:{uuid.uuid4()}>"
         http_head = self._response_head(response)
         original = self.state.warc_payload(digest) if body and response.status == 200 else None
-        fields = [("WARC-Type", "revisit" if original else "response"), ("WARC-Record-ID", record_id),
+        confirmed = self.state.last_capture(request.url) if response.status == 304 else None
+        revisit = original is not None or response.status == 304
+        fields = [("WARC-Type", "revisit" if revisit else "response"), ("WARC-Record-ID", record_id),
                   ("WARC-Date", date), ("WARC-Target-URI", request.url)]
         if response.ip_address is not None:
             fields.append(("WARC-IP-Address", str(response.ip_address)))
@@ -218,10 +221,17 @@ class WarcCaptureMiddleware:
             # Identical-payload-digest revisit: the HTTP head only, pointing at the first copy.
             fields += [("WARC-Refers-To", original["record_id"]), ("WARC-Profile", REVISIT_PROFILE),
                        ("WARC-Refers-To-Target-URI", original["uri"]), ("WARC-Refers-To-Date", original["date"])]
-            block = http_head
-        else:
-            block = http_head + body
-        fields += [("WARC-Payload-Digest", digest), ("Content-Type", "application/http; msgtype=response")]
+        elif response.status == 304:
+            # The server said the page is unchanged: a server-not-modified revisit of the capture it
+            # confirms (the last full one of this URL), so a replay shows that capture, not an empty 304.
+            fields.append(("WARC-Profile", NOT_MODIFIED_PROFILE))
+            if confirmed is not None:
+                fields += [("WARC-Refers-To", confirmed["record_id"]), ("WARC-Refers-To-Target-URI", request.url),
+                           ("WARC-Refers-To-Date", confirmed["date"])]
+        block = http_head if revisit else http_head + body
+        if response.status != 304:
+            fields.append(("WARC-Payload-Digest", digest))
+        fields.append(("Content-Type", "application/http; msgtype=response"))
         response_member = self._member(fields, block)
         request_member = self._member(
             [("WARC-Type", "request"), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"), ("WARC-Date", date),
@@ -240,7 +250,10 @@ class WarcCaptureMiddleware:
             raise
         if original is None and body and response.status == 200:
             self.state.remember_warc_payload(digest, request.url, date, record_id, warc.final_path.name)
-        self.count("warc/revisit" if original else "warc/response")
+        if response.status == 200 and request.meta.get("list_page"):  # what a later 304 will confirm
+            kept = original or {"record_id": record_id, "date": date, "file": warc.final_path.name}
+            self.state.remember_capture(request.url, kept["record_id"], kept["date"], kept["file"])
+        self.count("warc/revisit" if revisit else "warc/response")
         self.count("warc/bytes", len(data))
         request.meta[META_WARC_RECORD] = {"warc_file": warc.final_path.name, "warc_record_id": record_id,
                                        "warc_payload_digest": digest, "warc_offset": offset,

@@ -196,3 +196,26 @@ def test_a_torn_open_file_is_cut_back_and_closed(crawled: tuple[Path, dict], tmp
     assert closed.read_bytes() == data[: offsets[-1]]
     assert warcio("check", str(closed)).returncode == 0
     assert ROOT.exists()
+
+
+def test_a_304_is_kept_as_a_server_not_modified_revisit_of_the_capture_it_confirms(tmp_path: Path) -> None:
+    crawl("ganzi", tmp_path)
+    second = crawl("ganzi", tmp_path)
+    assert second["newsarchive/list_unchanged"] >= 1
+    responses: dict[str, str] = {}
+    revisits = []
+    for path in sorted((tmp_path / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                head = record.rec_headers
+                if record.rec_type == "response":
+                    responses[head.get_header("WARC-Record-ID")] = head.get_header("WARC-Target-URI")
+                elif (head.get_header("WARC-Profile") or "").endswith("/server-not-modified"):
+                    revisits.append((head.get_header("WARC-Target-URI"), head.get_header("WARC-Refers-To"),
+                                     record.http_headers.get_statuscode()))
+    assert len(revisits) == second["newsarchive/list_unchanged"]
+    for url, refers_to, status in revisits:
+        assert status == "304" and responses.get(refers_to) == url  # the full capture of the same page
+    for path in (tmp_path / "warc").glob("*.warc.gz"):
+        check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True)
+        assert check.returncode == 0, check.stdout
