@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.settings import BaseSettings
 
 import newsarchive
+
+logger = logging.getLogger(__name__)
+PLACEHOLDER_CONTACT = "https://github.com/newsarchive/newsarchive"
+
+
+def warn_if_anonymous(settings: BaseSettings) -> list[str]:
+    """A live crawl (not a replay) that does not say who runs it: the warnings, logged once.
+
+    >>> from scrapy.settings import Settings
+    >>> len(warn_if_anonymous(Settings({"CONTACT": PLACEHOLDER_CONTACT})))
+    2
+    >>> warn_if_anonymous(Settings({"REPLAY_DIR": "fixtures"}))
+    []
+    """
+    if settings.get("REPLAY_DIR"):
+        return []
+    said = []
+    if (settings.get("CONTACT") or PLACEHOLDER_CONTACT) == PLACEHOLDER_CONTACT:
+        said.append("CONTACT is the project's placeholder: give the sites a way to reach whoever runs this crawl "
+                    "(-s CONTACT=mailto:you@example.org)")
+    if not settings.get("WARC_OPERATOR"):
+        said.append("WARC_OPERATOR is empty: the WARC files will not say who made them "
+                    '(-s WARC_OPERATOR="Archive team <archive@example.org>")')
+    for line in said:
+        logger.warning(line)
+    return said
 
 
 class ContactAddon:

@@ -83,7 +83,7 @@ SPIDER_CONTRACTS = {
 }
 
 # --- politeness on the live sites ------------------------------------------------------------------
-CONTACT = "https://github.com/newsarchive/newsarchive"  # who to write to about this crawler
+CONTACT = "https://github.com/newsarchive/newsarchive"  # who to write to about this crawler (a placeholder: set it)
 # Rebuilt from CONTACT by newsarchive.contact.ContactAddon when CONTACT is given with -s.
 USER_AGENT = f"newsarchive/{__version__} (+{CONTACT}; archival crawler)"
 ROBOTSTXT_OBEY = True

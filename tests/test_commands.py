@@ -118,3 +118,11 @@ def test_debugging_commands_write_nothing_into_the_archive(tmp_path: Path) -> No
     assert "200" in shell.stdout
     assert not archive.exists() or not list(archive.rglob("*.warc.gz*"))
     assert not list(Path(tempfile.gettempdir()).glob("newsarchive-parse-*/warc/*.open"))
+
+
+def test_a_start_url_off_the_portal_is_a_usage_error(tmp_path: Path) -> None:
+    proc = scrapy_cmd("crawl", "ganzi", "-a", "start_urls=https://news.cnjiwang.com/jwyc/", "-s",
+                      f"ARCHIVE_DIR={tmp_path}", "-s", "REPLAY_DIR=fixtures", check=False)
+    assert proc.returncode == 2
+    assert "not on the domains of ganzi (www.kbcmw.com)" in proc.stderr
+    assert not (tmp_path / "warc").exists()

@@ -20,8 +20,10 @@ from scrapy.exceptions import UsageError
 from newsarchive.commands.crawlall import EXIT_LOCKED, ArchiveLock
 from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
 from newsarchive.config import setting
+from newsarchive.contact import warn_if_anonymous
 from newsarchive.counts import key
 from newsarchive.faults import CLOSE_REASON
+from newsarchive.spiders.base import on_domains
 
 # A run that counted none of these read nothing: a list page gone (404) is not a page read.
 PAGES_READ = ("list_pages", "articles_fetched", "article_gone")
@@ -51,11 +53,13 @@ class Command(ScrapyCrawl):
             raise UsageError("give one spider name" if not args else
                              "running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None and self.settings is not None
+        self.check_start_urls(args[0], opts.spargs.get("start_urls"))
         problem = archive_problem(self.settings)
         if problem is not None:
             print(f"crawl: {problem}", file=sys.stderr)
             self.exitcode = EXIT_FAILED
             return
+        warn_if_anonymous(self.settings)
         # One writer per archive: a crawlall, a reparse --replace or another crawl holding the lock
         # would share its files and state (workers of a shared frontier write their own files).
         lock = None
@@ -71,6 +75,18 @@ class Command(ScrapyCrawl):
         finally:
             if lock is not None:
                 lock.release()
+
+    def check_start_urls(self, name: str, value: str | None) -> None:
+        """A start URL off the portal's domains would be dropped without a word: refuse it."""
+        assert self.crawler_process is not None
+        spidercls = self.crawler_process.spider_loader.load(name)
+        domains = getattr(spidercls, "allowed_domains", None)
+        if not value or not domains:
+            return
+        for url in (u.strip() for u in value.split(",")):
+            if url and not on_domains(url, domains):
+                raise UsageError(f"start URL {url} is not on the domains of {name} ({', '.join(domains)})",
+                                 print_help=False)
 
     def _crawl(self, name: str, opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None

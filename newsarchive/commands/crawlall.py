@@ -27,6 +27,7 @@ from newsarchive import counts
 from newsarchive.archive_paths import utc_stamp
 from newsarchive.commands.preflight import archive_problem
 from newsarchive.config import float_setting, setting
+from newsarchive.contact import warn_if_anonymous
 from newsarchive.counts import key
 from newsarchive.faults import ArchiveWriteError, write_atomically
 from newsarchive.items import FIELDS
@@ -158,6 +159,8 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "errors": errors,
         "retries": int(stats.get("retry/count", 0)),
         "requests": int(stats.get("downloader/request_count", 0)),
+        "started_at": utc_stamp(start) if isinstance(start, datetime) else None,
+        "finished_at": utc_stamp(finish) if isinstance(finish, datetime) else None,
         "duration_seconds": round(duration, 3) if duration is not None else None,
         "finish_reason": stats.get("finish_reason"),
     }
@@ -226,6 +229,7 @@ class Command(ScrapyCommand):
             print(f"crawlall: {problem}", file=sys.stderr)
             self.exitcode = EXIT_UNHEALTHY
             return
+        warn_if_anonymous(self.settings)
         lock = ArchiveLock(archive / "crawlall.lock")
         if not lock.acquire():
             print(f"crawlall: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done.",
