@@ -29,6 +29,9 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.store.JsonLinesStore": 800,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt for every request, start pages included, and its Crawl-delay (newsarchive/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsarchive.retry.BackoffRetryMiddleware": 550,
     "newsarchive.conditional.ConditionalRequestsMiddleware": 560,

@@ -309,6 +309,13 @@ class PortalSpider(PortalReader, scrapy.Spider):
                 self.archive_state.record(request.meta["record_id"], "gone", request.url, reason=f"http_{status}")
             self.logger.info("Article gone (%s), not tried again: %s", status, request.url)
             return
+        if failure.check(IgnoreRequest) and response is None:  # robots.txt (or a filter) refused it
+            self.count("article_refused")
+            if self.archive_state is not None:
+                # Not pending, not an error: asked again only by a full walk (-a full=1).
+                self.archive_state.record(request.meta["record_id"], "refused", request.url, reason=str(failure.value))
+            self.logger.info("Article not requested (%s): %s", failure.value, request.url)
+            return
         self.count("article_failed")
         self.logger.error("Article not fetched, tried again next run: %s (%s)", request.url,
                           f"HTTP {status}" if status else repr(failure.value))
@@ -364,7 +371,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         state = self.archive_state
         if state is None or not wanted:
             return list(wanted.values())
-        known = ("archived", "duplicate") if self.full else ("archived", "duplicate", "rejected", "gone")
+        known = ("archived", "duplicate") if self.full else ("archived", "duplicate", "rejected", "gone", "refused")
         outcomes = state.outcomes(list(wanted))
         return [r for i, r in wanted.items() if outcomes.get(i) not in known]
 
