@@ -117,10 +117,16 @@ class BackoffRetryMiddleware(RetryMiddleware):
             raise DontCloseSpider(f"{len(self.parked)} retries waiting")
 
     def drop_parked(self, spider: Any = None, reason: str = "") -> None:
-        """A crawl stopped early (a signal, a limit) leaves its waiting retries to the next run,
-        which finds their articles pending."""
+        """A crawl stopped early (a signal, a limit, a JOBDIR pause) leaves its waiting retries to
+        the next run: the spider is told of each (``retry_not_sent``) and keeps what it needs (a
+        list page's walk is owed; an article is pending already), so neither a new run nor a
+        resumed job, whose seen-set already holds the URL, loses them."""
+        spider = getattr(self.crawler, "spider", None)
         for request, call in self.parked.values():
             if call.active():
                 call.cancel()
-            logger.info("Retry of %s not sent: the crawl closed first (%s)", request.url, reason)
+            logger.info("Retry of %s not sent: the crawl closed first (%s); kept for the next run", request.url,
+                        reason)
+            if hasattr(spider, "retry_not_sent"):
+                spider.retry_not_sent(request)
         self.parked.clear()

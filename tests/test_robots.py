@@ -77,3 +77,36 @@ def test_an_article_refused_by_robots_is_counted_not_an_error_and_not_asked_agai
     assert len(read_records(archive)) == 4
     again, _, stats = crawl_live(archive, routes, *args, "-s", "INCREMENTAL_DEPTH=3")
     assert again.returncode == 0 and stats.get("newsarchive/article_refused", 0) == 0
+
+
+def test_a_retry_parked_when_a_job_is_paused_is_fetched_when_it_resumes(tmp_path: Path) -> None:
+    """A list page answers 503 asking for a long wait; the job is paused (Ctrl-C) while its retry
+    waits; resumed with the same JOBDIR, whose seen-set already holds the page, it reads it."""
+    import signal
+
+    site = sitegen.site(4)
+    busy = dict(site)
+    busy[sitegen.list_url(0)] = (503, {"Content-Type": "text/html", "Retry-After": "30"}, b"busy")
+    busy[ROBOTS] = (404, {}, b"")
+    archive, job = tmp_path / "a", tmp_path / "job"
+    args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
+            "-s", f"ARCHIVE_DIR={archive}", "-s", f"JOBDIR={job}", "-s", "AUTOTHROTTLE_ENABLED=False",
+            "-s", "DOWNLOAD_DELAY=0", "-s", "FOLLOW_RELATED=False", "-s", "LOG_LEVEL=INFO"]
+    with serve(busy) as (proxy, requested):
+        env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
+        proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while sitegen.list_url(0) not in requested and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)  # the retry is parked now
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert "not sent: the crawl closed first" in err, err[-3000:]
+    routes = dict(site)
+    routes[ROBOTS] = (404, {}, b"")
+    with serve(routes) as (proxy, requested):
+        env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
+        resumed = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert sitegen.list_url(0) in requested
+    assert len(read_records(archive)) == 4

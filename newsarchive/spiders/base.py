@@ -244,6 +244,12 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.owed.discard(url)
         self.set_count(counts.LISTS_PENDING, len(self.owed))
 
+    def retry_not_sent(self, request: scrapy.Request) -> None:
+        """A retry the crawl closed before sending (a pause, a limit): a list page's walk is owed to
+        the next run; an article is pending already."""
+        if request.meta.get("list_page") and self.archive_state is not None:
+            self.owe(request.url, "retry not sent")
+
     def list_failed(self, failure: Any) -> None:
         """A list page that could not be read or kept: gone (404, 410: the end of a column), refused
         by robots.txt, or owed: the next runs walk on from it until it is read."""
