@@ -15,6 +15,7 @@ from pathlib import Path
 # {"warc_file", "warc_record_id", "warc_payload_digest", "warc_offset", "warc_length"}
 META_WARC_RECORD = "warc_record"
 META_FETCHED_AT = "fetched_at"  # utc_stamp() of the fetch
+META_RECORDED_AT = "recorded_at"  # utc_stamp() of when a replayed fixture page was recorded
 
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")

@@ -31,7 +31,7 @@ from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive_paths import META_FETCHED_AT, META_RECORDED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.counts import Counts
 from newsarchive.warcmembers import whole_members
 
@@ -49,6 +49,7 @@ class Case:
     status: int
     headers: dict[str, list[str]]
     body_path: Path
+    date: str | None = None  # when the response was recorded (ISO 8601 UTC), if the case says
 
     def body(self) -> bytes:
         return self.body_path.read_bytes()
@@ -73,8 +74,11 @@ def read_case(directory: Path) -> Case:
     meta_path = directory / CASE_META
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        date = meta.get("date")
+        if date is not None:
+            date = utc_stamp(datetime.fromisoformat(str(date).replace("Z", "+00:00")))
         return Case(str(meta["url"]), int(meta.get("status", 200)), normalise_headers(meta.get("headers") or {}),
-                    directory / CASE_BODY)
+                    directory / CASE_BODY, date)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"Broken fixture case {directory}: {exc!r}; it needs {CASE_META} with url, status, "
                          f"headers and a {CASE_BODY} file") from exc
@@ -327,6 +331,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             self.count("replay/missing")
             return build_response(request, 404, {"Content-Type": ["text/html"]}, b"", (MISSING,))
         self.count("replay/hit")
+        if isinstance(case, Case) and case.date:
+            # Captured from a recording: the capture is dated when the page was recorded, not now.
+            request.meta[META_RECORDED_AT] = case.date
         if case.status == 200 and not_modified(request, case.headers):
             return build_response(request, 304, {k: v for k, v in case.headers.items()
                                                  if k.lower() in ("etag", "last-modified")}, b"")

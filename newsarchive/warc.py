@@ -33,7 +33,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
-from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive_paths import META_FETCHED_AT, META_RECORDED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.config import bool_setting, int_setting, setting
 from newsarchive.counts import Counts
 from newsarchive.faults import ArchiveWriteError, stop_crawl
@@ -186,6 +186,10 @@ class WarcCaptureMiddleware:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "hostname": socket.gethostname(),
         }
+        replayed = settings.get("REPLAY_DIR")
+        if replayed:  # not a live capture: say so, in every file
+            info["replay"] = (f"replayed from {replayed}, not fetched from the network: each record's WARC-Date is "
+                              "when the page was recorded (the time of this crawl when the recording has none)")
         raw = io.BytesIO()  # once a file: warcio writes it
         writer = WARCWriter(raw, gzip=False, warc_version="1.1")
         writer.write_record(writer.create_warcinfo_record(filename, info))
@@ -204,7 +208,8 @@ class WarcCaptureMiddleware:
         # a capture dated now.
         if META_WARC_RECORD in request.meta or MISSING in response.flags:
             return response
-        fetched = datetime.now(UTC)
+        recorded = request.meta.get(META_RECORDED_AT)
+        fetched = datetime.fromisoformat(recorded.replace("Z", "+00:00")) if recorded else datetime.now(UTC)
         date = warc_date(fetched)
         body = response.body
         digest = payload_digest(body)

@@ -110,3 +110,38 @@ def test_a_retry_parked_when_a_job_is_paused_is_fetched_when_it_resumes(tmp_path
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert sitegen.list_url(0) in requested
     assert len(read_records(archive)) == 4
+
+
+def test_replayed_and_live_captures_never_mix_in_one_archive(tmp_path: Path) -> None:
+    """A replay marks its archive as replayed and says so in every WARC file, dating each capture
+    when its page was recorded; a live crawl into it stops at once (exit 2), and so does a replay
+    into a live archive."""
+    from helpers import crawl, fixture_dir, scrapy_cmd
+    from warcio.archiveiterator import ArchiveIterator
+
+    demo = tmp_path / "demo"
+    crawl("ganzi", demo)
+    assert json.loads((demo / "archive.json").read_text())["captures"] == "replay"
+    recorded = {json.loads(p.read_text())["url"]: json.loads(p.read_text())["date"]
+                for p in fixture_dir("ganzi").glob("*/response.json")}
+    dates = {}
+    for path in (demo / "warc").glob("*.warc.gz"):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type == "warcinfo":
+                    assert b"replayed from" in record.content_stream().read()
+                elif record.rec_type == "response":
+                    dates[record.rec_headers.get_header("WARC-Target-URI")] = record.rec_headers.get_header("WARC-Date")
+    assert dates and all(dates[u][:19] == recorded[u][:19] for u in dates if u in recorded)
+    site = sitegen.site(3)
+    with serve(site) as (proxy, requested):
+        env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
+        proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "ganzi", "-s", f"ARCHIVE_DIR={demo}"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and requested == []
+    assert f"{demo} holds replay captures and this is a live crawl" in proc.stderr
+    live = tmp_path / "live"
+    live_run, _, _ = crawl_live(live, {**site, ROBOTS: (404, {}, b"")}, "-a", f"start_urls={sitegen.list_url(0)}")
+    assert live_run.returncode == 0
+    replay = scrapy_cmd("crawl", "ganzi", "-s", f"ARCHIVE_DIR={live}", "-s", "REPLAY_DIR=fixtures", check=False)
+    assert replay.returncode == 2 and "holds live captures and this is a replay of fixtures" in replay.stderr

@@ -18,7 +18,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from newsarchive.commands.crawlall import EXIT_LOCKED, ArchiveLock
-from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
+from newsarchive.commands.preflight import EXIT_FAILED, archive_problem, kind_problem
 from newsarchive.config import setting
 from newsarchive.contact import warn_if_anonymous
 from newsarchive.counts import key
@@ -59,6 +59,9 @@ class Command(ScrapyCrawl):
             print(f"crawl: {problem}", file=sys.stderr)
             self.exitcode = EXIT_FAILED
             return
+        mixed = kind_problem(self.settings)
+        if mixed is not None:
+            raise UsageError(mixed, print_help=False)
         warn_if_anonymous(self.settings)
         # One writer per archive: a crawlall, a reparse --replace or another crawl holding the lock
         # would share its files and state (workers of a shared frontier write their own files).

@@ -25,7 +25,7 @@ from scrapy.utils.conf import arglist_to_dict
 
 from newsarchive import counts
 from newsarchive.archive_paths import utc_stamp
-from newsarchive.commands.preflight import archive_problem
+from newsarchive.commands.preflight import archive_problem, kind_problem
 from newsarchive.config import float_setting, setting
 from newsarchive.contact import warn_if_anonymous
 from newsarchive.counts import key
@@ -229,6 +229,9 @@ class Command(ScrapyCommand):
             print(f"crawlall: {problem}", file=sys.stderr)
             self.exitcode = EXIT_UNHEALTHY
             return
+        mixed = kind_problem(self.settings)
+        if mixed is not None:
+            raise UsageError(mixed, print_help=False)
         warn_if_anonymous(self.settings)
         lock = ArchiveLock(archive / "crawlall.lock")
         if not lock.acquire():

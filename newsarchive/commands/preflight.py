@@ -7,15 +7,45 @@ from the middle of a crawl's start-up.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from scrapy.settings import BaseSettings
 
+from newsarchive.archive_paths import utc_stamp
 from newsarchive.config import setting
-from newsarchive.faults import ArchiveWriteError, check_archive_dir
+from newsarchive.faults import ArchiveWriteError, check_archive_dir, write_atomically
 from newsarchive.state import ArchiveState, ArchiveStateError
 
 EXIT_FAILED = 1
+# What an archive holds: captures fetched from the sites ("live") or pages replayed from
+# recordings ("replay"), said on its first crawl. The two never mix: a replayed page stood in for a
+# capture that never happened, and a live crawl would then skip the page as known.
+KIND_FILE = "archive.json"
+
+
+def capture_kind(settings: BaseSettings) -> str:
+    return "replay" if settings.get("REPLAY_DIR") else "live"
+
+
+def kind_problem(settings: BaseSettings) -> str | None:
+    """Why this crawl must not write into its archive (it holds the other kind of capture), or
+    None; an archive without a say yet is marked with this crawl's kind."""
+    archive = Path(setting(settings, "ARCHIVE_DIR"))
+    kind = capture_kind(settings)
+    path = archive / KIND_FILE
+    try:
+        held = json.loads(path.read_text(encoding="utf-8"))["captures"]
+    except FileNotFoundError:
+        write_atomically(path, json.dumps({"captures": kind, "since": utc_stamp()}).encode("utf-8"))
+        return None
+    except (ValueError, KeyError, TypeError):
+        return f"{path} is damaged: it should say {{\"captures\": \"live\"}} or {{\"captures\": \"replay\"}}"
+    if held == kind:
+        return None
+    doing = f"a replay of {settings.get('REPLAY_DIR')}" if kind == "replay" else "a live crawl"
+    return (f"{archive} holds {held} captures and this is {doing}: the two never mix in one archive; give this "
+            f"crawl an ARCHIVE_DIR of its own (-s ARCHIVE_DIR=…)")
 
 
 def archive_problem(settings: BaseSettings) -> str | None:

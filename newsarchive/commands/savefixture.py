@@ -16,6 +16,7 @@ from scrapy.exceptions import UsageError
 from scrapy.http import Request, Response
 from w3lib.url import is_url
 
+from newsarchive.archive_paths import utc_stamp
 from newsarchive.replay import CASE_BODY, CASE_META
 
 
@@ -128,7 +129,8 @@ class Command(ScrapyCommand):
         status, headers, body = saved["raw"]
         target.mkdir(parents=True, exist_ok=True)
         (target / CASE_BODY).write_bytes(body)
-        meta = {"url": url, "status": status, "headers": headers}
+        # "date": when it was recorded, which a replay gives its capture as WARC-Date.
+        meta = {"url": url, "status": status, "headers": headers, "date": utc_stamp()}
         (target / CASE_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"Recorded {url} ({status}, {len(body)} bytes) in {target}.")
         print("Write its expected.json by reading the page, field by field (see README, 'Fixtures').")
