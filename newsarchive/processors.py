@@ -103,12 +103,13 @@ class Published(NamedTuple):
 def parse_published(text: str) -> Published | None:
     """Find the first valid date (and time) printed in ``text``.
 
-    Minutes without seconds stay minutes: no precision is invented.
+    The time always carries seconds (``:00`` when the page prints minutes only), so every reader
+    (DuckDB, pandas, jq) parses it alike; ``raw`` keeps what was printed.
 
     >>> parse_published("2020-02-07 10:07:09来源:中国吉林网")
     Published(date='2020-02-07', at='2020-02-07T10:07:09+08:00', raw='2020-02-07 10:07:09')
-    >>> parse_published("2020-02-07 10:07  来源：吉林日报").at
-    '2020-02-07T10:07+08:00'
+    >>> parse_published("2020-02-07 10:07  来源：吉林日报")
+    Published(date='2020-02-07', at='2020-02-07T10:07:00+08:00', raw='2020-02-07 10:07')
     >>> parse_published("甘孜日报    2020年02月02日")
     Published(date='2020-02-02', at=None, raw='2020年02月02日')
     >>> parse_published("2019-13-45") is None
@@ -126,8 +127,9 @@ def parse_published(text: str) -> Published | None:
             if hour > 23 or minute > 59 or (second is not None and second > 59):
                 at = None
             else:
-                stamp = f"{day.isoformat()}T{hour:02d}:{minute:02d}"
-                at = f"{stamp}:{second:02d}+08:00" if second is not None else f"{stamp}+08:00"
+                # Always with seconds (00 when none are printed: every reader parses that form);
+                # published_raw keeps what the page printed.
+                at = f"{day.isoformat()}T{hour:02d}:{minute:02d}:{second or 0:02d}+08:00"
         raw = m.group(0).strip() if at else _date_only(m)
         return Published(day.isoformat(), at, raw)
     return None

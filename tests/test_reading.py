@@ -40,4 +40,4 @@ def test_a_foreign_page_the_selectors_match_goes_to_the_generic_reader() -> None
     assert item["extraction"] == "fallback"
     assert item["title"] == "长春部署今年文旅重点任务"
     assert item["origin"] == "长春日报"
-    assert item["published_at"] == "2024-05-08T16:20+08:00"
+    assert item["published_at"] == "2024-05-08T16:20:00+08:00"
