@@ -141,6 +141,14 @@ def records(archive_dir: Path, sources: Iterable[str] = ()) -> Iterator[
             raise Unreadable(f"a record file holds a line that is not a record: {exc}") from exc
 
 
+def query(archive_dir: Path, sql: str, sources: Iterable[str] = ()) -> str:
+    """The result of a DuckDB query over the archive's typed records (the view ``records``), as
+    DuckDB prints it: the typed read for a shell, with what set-up installs."""
+    with records(archive_dir, sources) as (con, rel, _):
+        rel.create_view("records")
+        return str(con.sql(sql))
+
+
 def dataframe(archive_dir: Path | str, sources: Iterable[str] = ()) -> pandas.DataFrame:
     """The archive's records as a pandas DataFrame: times tz-aware UTC, text pandas' ``string``
     dtype (missing is ``pd.NA``), lists as Python lists; the same dtypes whatever the values. A torn

@@ -132,3 +132,11 @@ def test_a_damaged_line_is_an_error_and_writes_nothing(archive: Path, tmp_path: 
     assert proc.returncode == 1
     assert "a record file holds a line that is not a record" in proc.stderr and str(ganzi) in proc.stderr
     assert not list(tmp_path.glob("records.parquet*"))
+
+
+def test_the_readme_query_runs_with_what_set_up_installs(tmp_path: Path) -> None:
+    crawl("jilin", tmp_path)
+    proc = scrapy_cmd("export", "--query", "SELECT source, count(*) AS n, max(published_at) AS newest FROM records "
+                      "GROUP BY 1", "-s", f"ARCHIVE_DIR={tmp_path}")
+    assert "jilin" in proc.stdout and "timestamp with time zone" in proc.stdout
+    assert str(len(read_records(tmp_path))) in proc.stdout

@@ -18,7 +18,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from newsarchive.config import setting
-from newsarchive.export import Unreadable, export, globs, read_sql
+from newsarchive.export import Unreadable, export, globs, query, read_sql
 
 
 class Command(ScrapyCommand):
@@ -26,7 +26,7 @@ class Command(ScrapyCommand):
     default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "[options] (-o FILE.parquet | --sql)"
+        return "[options] (-o FILE.parquet | --sql | --query SQL)"
 
     def short_desc(self) -> str:
         return "Export ARCHIVE_DIR's records as typed Parquet (or print the typed DuckDB read)"
@@ -36,15 +36,24 @@ class Command(ScrapyCommand):
         parser.add_argument("-o", "--output", help="Parquet file to write (replaced whole, never half-written)")
         parser.add_argument("--sources", help="comma-separated sources (default: every source in the archive)")
         parser.add_argument("--sql", action="store_true", help="print the typed DuckDB query (one glob per source)")
+        parser.add_argument("--query", metavar="SQL",
+                            help="run a DuckDB query over the typed view `records` and print the result")
 
     def run(self, args: list[str], opts: Namespace) -> None:
         assert self.settings is not None
         if args:
             raise UsageError(f"unexpected arguments: {' '.join(args)}")
-        if bool(opts.output) == bool(opts.sql):
-            raise UsageError("give either -o FILE.parquet or --sql")
+        if sum(map(bool, (opts.output, opts.sql, opts.query))) != 1:
+            raise UsageError("give one of -o FILE.parquet, --sql, --query SQL")
         archive = Path(setting(self.settings, "ARCHIVE_DIR"))
         sources = [s.strip() for s in (opts.sources or "").split(",") if s.strip()]
+        if opts.query:
+            try:
+                print(query(archive, opts.query, sources))
+            except Unreadable as exc:
+                print(f"export: {exc}", file=sys.stderr)
+                self.exitcode = 1
+            return
         if opts.sql:
             found = globs(archive, sources)
             if not found:
