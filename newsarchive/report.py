@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from newsarchive.archive_paths import record_files
 from newsarchive.jsonl import whole_size
@@ -87,29 +89,57 @@ def table(counts: ByDay, days: int, rejects: Counter[str] | None = None,
     return "\n".join(lines)
 
 
-def plot(counts: ByDay, days: int, output: Path) -> None:
-    """Records per day per source as stacked bars, oldest left, written to ``output`` (PNG)."""
-    try:
-        import matplotlib
+def plot(counts: ByDay, days: int, output: Path, by: str = "published") -> None:
+    """The figure of :func:`draw`, written to ``output`` (PNG; never half a file)."""
+    import matplotlib.pyplot as plt
 
-        matplotlib.use("Agg")  # no screen: draw to a file
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError("the plot needs matplotlib: pip install 'newsarchive[report]'") from exc
-    shown = sorted(counts)[-days:]
-    sources = sorted({s for day in shown for s in counts[day]})
-    figure, axes = plt.subplots(figsize=(max(6.0, 0.35 * len(shown) + 2), 4))
-    bottom = [0] * len(shown)
-    for source in sources:
-        values = [counts[day][source] for day in shown]
-        axes.bar(shown, values, bottom=bottom, label=source)
-        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    axes.set_ylabel("records")
-    axes.set_title("newsarchive: records per day")
-    axes.legend()
-    axes.tick_params(axis="x", labelrotation=90)
-    figure.tight_layout()
+    figure = draw(counts, days, by)
     partial = output.with_name(output.name + ".partial")
     figure.savefig(partial, format="png", dpi=100)
     plt.close(figure)
     partial.replace(output)
+
+
+def draw(counts: ByDay, days: int, by: str = "published") -> Any:
+    """Records per day per source as stacked bars on a real date axis (a gap where nothing was
+    archived), integer counts, the legend beside the plot, a title saying which day is counted."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # no screen: draw to a file
+        import matplotlib.dates as mdates
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
+    except ImportError as exc:
+        raise ImportError("the plot needs matplotlib: pip install 'newsarchive[report]'") from exc
+    shown = sorted(counts)[-days:]
+    sources = sorted({s for day in shown for s in counts[day]})
+    when = [date.fromisoformat(day) for day in shown]
+    span = (when[-1] - when[0]).days if when else 0
+    width = max(0.8, span / 120)  # a bar a day, still visible when the days shown span years
+    figure, axes = plt.subplots(figsize=(9, 4.5))
+    bottom = [0] * len(shown)
+    for source in sources:
+        values = [counts[day][source] for day in shown]
+        axes.bar(when, values, width=width, bottom=bottom, label=source)  # type: ignore[arg-type]
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    if when:
+        pad = timedelta(days=max(2, span // 20))
+        axes.set_xlim(when[0] - pad, when[-1] + pad)  # type: ignore[arg-type]
+    if span < 60:  # days, never hours: the counts are per day
+        axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, (span + 4) // 10)))
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        axes.tick_params(axis="x", labelrotation=30)
+    else:
+        locator = mdates.AutoDateLocator()
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    day_kind = "publication day (China time, as printed)" if by == "published" else "crawl day (UTC)"
+    axes.set_ylabel("records archived")
+    axes.set_xlabel(day_kind)
+    axes.set_title(f"Records archived per {day_kind.split(' (')[0]}, by source ({len(shown)} day(s) with records)")
+    axes.legend(title="source", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    return figure

@@ -81,3 +81,25 @@ def read_records_skipping_torn(archive: Path) -> list[dict[str, Any]]:
     """Every whole line of the record files (a line is whole when its newline was written)."""
     return [json.loads(line) for path in record_files(archive)
             for line in path.read_text(encoding="utf-8").split("\n")[:-1]]
+
+
+def test_the_plot_counts_in_whole_records_on_a_date_axis_and_says_what_it_counts() -> None:
+    from collections import Counter
+    from datetime import date
+
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    from newsarchive.report import draw
+
+    counts = {"2019-02-22": Counter(jilin=3), "2019-02-25": Counter(ganzi=2, jilin=1), "2024-01-05": Counter(ganzi=1)}
+    figure = draw(counts, 14, "published")
+    axes = figure.axes[0]
+    assert all(float(t).is_integer() for t in axes.get_yticks())
+    bars = sorted(round(patch.get_x() + patch.get_width() / 2) for patch in axes.patches)
+    days = sorted({mdates.date2num(date.fromisoformat(d)) for d in counts})
+    assert set(bars) == {round(d) for d in days}  # each bar at its own date: years apart, not adjacent
+    assert "publication day" in axes.get_title()
+    legend = axes.get_legend().get_window_extent()
+    assert legend.x0 >= axes.get_window_extent().x1  # beside the bars, hiding none
+    plt.close(figure)

@@ -56,5 +56,5 @@ class Command(ScrapyCommand):
             output = Path(opts.plot)
             if output.suffix.lower() != ".png":
                 raise UsageError("the plot is a PNG: name it FILE.png")
-            plot(counts, opts.days, output)
+            plot(counts, opts.days, output, opts.by)
             print(f"report: plot in {output}")
