@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import Request
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DownloadCancelledError, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
@@ -323,6 +323,7 @@ class ReplayDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.index = index_for(crawler.settings.get("REPLAY_DIR") or "")
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.count = Counts(crawler.stats)
 
     async def download_request(self, request: Request) -> Response:
@@ -341,7 +342,13 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             # The page's provenance is the archived record it is answered from.
             request.meta[META_WARC_RECORD] = case.provenance()
             request.meta[META_FETCHED_AT] = case.fetched_at()
-        return build_response(request, case.status, case.headers, case.body())
+        body = case.body()
+        limit = request.meta.get("download_maxsize", self.maxsize)
+        if limit and len(body) > limit:  # as a live download of it would be cut off
+            message = f"Cancelling download of {request.url}: size {len(body)} larger than download max size ({limit})"
+            logger.warning(message)
+            raise DownloadCancelledError(message)
+        return build_response(request, case.status, case.headers, body)
 
 
 class ReplayAddon:

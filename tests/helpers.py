@@ -124,12 +124,17 @@ def read_records(archive: Path, source: str | None = None) -> list[dict[str, Any
     return records
 
 
-# Fields that say when and where a run kept the page, not what the page says.
+# Fields that say when and where a run kept the page, not what the page says (and, in each
+# picture's entry, where the run kept the picture or why not).
 RUN_FIELDS = ("crawled_at", "warc")
+PICTURE_CAPTURE = ("warc_file", "warc_record_id", "warc_offset", "warc_length", "capture")
 
 
 def without_run_fields(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in RUN_FIELDS}
+    found = {k: v for k, v in record.items() if k not in RUN_FIELDS}
+    if "images" in found:
+        found["images"] = [{k: v for k, v in image.items() if k not in PICTURE_CAPTURE} for image in found["images"]]
+    return found
 
 
 def squash(text: str) -> str:

@@ -55,7 +55,8 @@ def test_export_writes_typed_parquet_of_the_records_only(archive: Path, tmp_path
     assert types["published_at"] == "TIMESTAMP WITH TIME ZONE" and types["crawled_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["published_date"] == "DATE" and types["pages"] == "BIGINT"
     assert types["authors"] == types["editors"] == types["breadcrumbs"] == "VARCHAR[]"
-    assert types["images"] == "STRUCT(url VARCHAR, caption VARCHAR)[]"
+    assert types["images"] == ("STRUCT(url VARCHAR, caption VARCHAR, warc_file VARCHAR, warc_record_id VARCHAR, "
+                               "warc_offset BIGINT, warc_length BIGINT, capture VARCHAR)[]")
     assert types["warc"].startswith("STRUCT(url VARCHAR, warc_file VARCHAR") and types["warc"].endswith("[]")
     assert dict(rows(f"SELECT source, count(*) FROM '{out}' GROUP BY 1")) == by_source(records)
     # Values as the records say: an instant with +08:00, a date, a list.

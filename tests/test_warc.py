@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -143,7 +144,9 @@ def test_unchanged_page_fetched_again_is_a_revisit(tmp_path: Path) -> None:
     # Every page the site sent is captured; robots.txt, which the site lacks, was replay's own 404.
     missing = first["newsarchive/replay/missing"]
     assert first["newsarchive/warc/response"] == first["downloader/response_count"] - missing
-    pages = second["downloader/response_count"] - second.get("robotstxt/response_count", 0)
+    # The generated site holds no picture bytes: its pictures are replay's own 404s, never captured.
+    pictures = second["newsarchive/images/not_captured/not_recorded"]
+    pages = second["downloader/response_count"] - second.get("robotstxt/response_count", 0) - pictures
     assert second["newsarchive/warc/revisit"] == pages == 6  # a list page and five articles
     records = warc_records(archive)
     originals = {r["id"]: r for r in records if r["type"] == "response"}
@@ -219,3 +222,37 @@ def test_a_304_is_kept_as_a_server_not_modified_revisit_of_the_capture_it_confir
     for path in (tmp_path / "warc").glob("*.warc.gz"):
         check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(path)], capture_output=True)
         assert check.returncode == 0, check.stdout
+
+
+def test_every_picture_a_record_names_is_captured_and_a_rerun_writes_revisits(tmp_path: Path) -> None:
+    first = crawl("jilin", tmp_path)
+    records = read_records(tmp_path)
+    pictures = [image for record in records for image in record["images"]]
+    assert pictures and first["newsarchive/images/captured"] == len(pictures)
+    recorded = {json.loads(p.read_text())["url"]: (p.parent / "response.body").read_bytes()
+                for p in (FIXTURES / "jilin").glob("image-*/response.json")}
+    for image in pictures:
+        blob = (tmp_path / "warc" / image["warc_file"]).read_bytes()
+        member = gzip.decompress(blob[image["warc_offset"]:image["warc_offset"] + image["warc_length"]])
+        assert image["url"].encode() in member and image["warc_record_id"].encode() in member
+        assert member.rstrip(b"\r\n").endswith(recorded[image["url"]])  # the picture's own bytes
+    again = crawl("jilin", tmp_path, "-s", "INCREMENTAL=False")
+    assert again["newsarchive/images/captured"] == len(pictures)
+    revisits = [r for r in warc_records(tmp_path) if r["type"] == "revisit" and r["uri"] in recorded]
+    assert len(revisits) == len(pictures)
+
+
+def test_a_picture_that_cannot_be_captured_says_why_and_costs_the_record_nothing(tmp_path: Path) -> None:
+    site = sitegen.site(3)
+    src = re.search(rb'<img src="([^"]+)"', site[sitegen.article_url(100001)][2])
+    assert src is not None
+    big = sitegen.HOST + src[1].decode()
+    site[big] = (200, {"Content-Type": "image/jpeg"}, b"\xff\xd8" + bytes(300_000))
+    replay = sitegen.write_replay(site, tmp_path / "site")
+    stats = crawl("ganzi", tmp_path / "a", "-a", f"start_urls={sitegen.list_url(0)}", "-s", "IMAGES_MAX_SIZE=100000",
+                  replay=replay)
+    records = {r["id"]: r for r in read_records(tmp_path / "a")}
+    assert len(records) == 3  # every article archived, whatever became of its picture
+    assert records["ganzi:100001"]["images"][0]["capture"] == "too_large"
+    assert records["ganzi:100000"]["images"][0]["capture"] == "not_recorded"  # replay held no bytes for it
+    assert stats["newsarchive/images/not_captured/too_large"] == 1

@@ -146,6 +146,9 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "list_pages_limited": int(stats.get(key("list_pages_limited"), 0)),
         "robots_disallowed": robots_refused,
         "archive_write_failed": write_failed,
+        "images_captured": int(stats.get(key("images/captured"), 0)),
+        "images_not_captured": {k.rsplit("/", 1)[1]: int(v) for k, v in stats.items()
+                                if k.startswith(key("images/not_captured/"))},
         "new_links": new_links,
         "articles_fetched": int(stats.get(key(counts.ARTICLES_FETCHED), 0)),
         "archived": archived,

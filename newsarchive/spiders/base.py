@@ -13,11 +13,11 @@ from urllib.parse import SplitResult, urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newsarchive import counts
-from newsarchive.archive_paths import META_FETCHED_AT, utc_stamp
+from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
 from newsarchive.blocks import absolute
 from newsarchive.config import bool_setting, int_setting
 from newsarchive.counts import Counts
@@ -26,6 +26,7 @@ from newsarchive.items import Article
 from newsarchive.processors import (
     unique,
 )
+from newsarchive.replay import MISSING
 from newsarchive.spiders.reading import PortalReader
 from newsarchive.spiders.records import finish_record, merge_page, provenance
 from newsarchive.state import State, StateLost, open_state
@@ -410,7 +411,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         else:
             record = self.finish(item, state)
             if record is not None:
-                yield record
+                yield self.with_pictures(record)
 
     def part_request(self, item: dict[str, Any], parts: list[str], state: dict[str, Any]) -> scrapy.Request:
         return scrapy.Request(
@@ -435,7 +436,66 @@ class PortalSpider(PortalReader, scrapy.Spider):
         else:
             record = self.finish(Article(item), state)
             if record is not None:
-                yield record
+                yield self.with_pictures(record)
+
+    # --- pictures: each record's images captured into the same WARC before the record goes on -------
+
+    def with_pictures(self, record: Article) -> Article | scrapy.Request:
+        """The record, or the request for its first picture still to capture: each picture of
+        ``images`` is fetched (as politely as any page) and kept in WARC, its entry gaining the
+        pointer to its record, or the reason it was not (``off_domain``, ``robots``, ``http_404``,
+        ``too_large``…). A picture never rejects a record, and a failed one is not retried now."""
+        images = record.get("images") or []
+        if not images or not hasattr(self, "crawler") or not bool_setting(self.settings, "CAPTURE_IMAGES"):
+            return record
+        todo = []
+        for n, image in enumerate(images):
+            if self.picture_allowed(image["url"]):
+                todo.append(n)
+            else:
+                image["capture"] = "off_domain"
+                self.count("images/not_captured/off_domain")
+        return self.next_picture(record, todo)
+
+    def picture_allowed(self, url: str) -> bool:
+        return bool_setting(self.settings, "IMAGES_OTHER_HOSTS") or on_domains(url, self.allowed_domains)
+
+    def next_picture(self, record: Article, todo: list[int]) -> Article | scrapy.Request:
+        if not todo:
+            return record
+        url = record["images"][todo[0]]["url"]
+        return scrapy.Request(url, callback=self.picture_captured, errback=self.picture_failed,
+                              priority=PART_PRIORITY, dont_filter=True,
+                              meta={"dont_retry": True, "handle_httpstatus_all": True, "picture": True,
+                                    "download_maxsize": int_setting(self.settings, "IMAGES_MAX_SIZE")},
+                              cb_kwargs={"record": record, "todo": todo})
+
+    def picture_captured(self, response: Response, record: Article, todo: list[int]) -> Iterator[Any]:
+        image = record["images"][todo[0]]
+        kept = response.meta.get(META_WARC_RECORD)
+        if response.status == 200 and kept:
+            image.update({k: kept[k] for k in ("warc_file", "warc_record_id", "warc_offset", "warc_length")})
+            self.count("images/captured")
+        else:
+            reason = "not_recorded" if MISSING in response.flags else (
+                f"http_{response.status}" if response.status != 200 else "not_kept")
+            image["capture"] = reason
+            self.count(f"images/not_captured/{reason}")
+        yield self.next_picture(record, todo[1:])
+
+    def picture_failed(self, failure: Any) -> Iterator[Any]:
+        request = failure.request
+        record, todo = request.cb_kwargs["record"], request.cb_kwargs["todo"]
+        if failure.check(IgnoreRequest):
+            reason = "robots" if "robots" in str(failure.value).lower() else "ignored"
+        elif failure.check(DownloadCancelledError) or "max size" in str(failure.value):
+            reason = "too_large"
+        else:
+            reason = f"failed_{type(failure.value).__name__}"
+        record["images"][todo[0]]["capture"] = reason
+        self.count(f"images/not_captured/{reason}")
+        self.logger.info("Picture not captured (%s): %s", reason, request.url)
+        yield self.next_picture(record, todo[1:])
 
     def part_failed(self, failure: Any) -> None:
         # A record missing a page is not archived; the next run tries the whole article again.
