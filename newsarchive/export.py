@@ -37,8 +37,8 @@ def duckdb_type(field: str, spec: dict[str, Any]) -> str:
 
     >>> duckdb_type("authors", SCHEMA["properties"]["authors"])
     'VARCHAR[]'
-    >>> duckdb_type("images", SCHEMA["properties"]["images"])
-    'STRUCT("url" VARCHAR, "caption" VARCHAR)[]'
+    >>> duckdb_type("images", SCHEMA["properties"]["images"])[:56]
+    'STRUCT("url" VARCHAR, "caption" VARCHAR, "warc_file" VARCHAR'
     """
     if field in TEMPORAL:
         return TEMPORAL[field]

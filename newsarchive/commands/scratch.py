@@ -3,7 +3,7 @@
 ``scrapy parse``, ``shell`` and ``fetch`` run the crawl's components, WARC capture included; here
 ``ARCHIVE_DIR`` is a temporary directory, removed when the command ends, so a page fetched to look
 at it is never taken for a capture of the archive (and a shell that is not closed cleanly leaves no
-``.open`` file behind).
+``.open`` file behind). Pictures are not fetched: the callback hands over its record at once.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ def use_scratch_archive(settings: BaseSettings | None, command: str) -> str:
     scratch = tempfile.mkdtemp(prefix=f"newsarchive-{command}-")
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     settings.set("ARCHIVE_DIR", scratch, priority="cmdline")
+    # A page is read to look at it: its record comes straight from the callback, pictures unfetched.
+    settings.set("CAPTURE_IMAGES", False, priority="cmdline")
     return scratch
 
 
