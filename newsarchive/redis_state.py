@@ -282,6 +282,16 @@ class RedisState:
     def settle_list(self, url: str) -> None:
         self.db.hdel(P + "owed_lists", url)
 
+    def owe_picture(self, source: str, url: str, reason: str) -> None:
+        self.db.hset(P + "owed_pictures", url, json.dumps({"source": source, "reason": reason, "at": utc_stamp()}))
+
+    def settle_picture(self, url: str) -> None:
+        self.db.hdel(P + "owed_pictures", url)
+
+    def owed_pictures(self, source: str) -> list[str]:
+        owed = [(self._s(url) or "", json.loads(raw)) for url, raw in self.db.hscan_iter(P + "owed_pictures")]
+        return [url for url, e in sorted(owed, key=lambda o: (o[1]["at"], o[0])) if e["source"] == source]
+
     def owed_lists(self, source: str) -> list[tuple[str, int]]:
         owed = [(self._s(url) or "", json.loads(raw)) for url, raw in self.db.hscan_iter(P + "owed_lists")]
         return [(url, int(e["runs"])) for url, e in sorted(owed, key=lambda o: (o[1]["at"], o[0]))

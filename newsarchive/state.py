@@ -71,6 +71,9 @@ CREATE TABLE IF NOT EXISTS owed_lists (
     url TEXT PRIMARY KEY, source TEXT NOT NULL, reason TEXT NOT NULL, runs INTEGER NOT NULL DEFAULT 0,
     at TEXT NOT NULL
 );
+-- pictures whose capture failed for a reason that can pass (a 5xx, a time-out): tried next run
+CREATE TABLE IF NOT EXISTS owed_pictures (url TEXT PRIMARY KEY, source TEXT NOT NULL, reason TEXT NOT NULL,
+    at TEXT NOT NULL);
 -- the last full capture of each list page, for the revisit record of a 304 that confirms it
 CREATE TABLE IF NOT EXISTS captures (
     url TEXT PRIMARY KEY, record_id TEXT NOT NULL, date TEXT NOT NULL, file TEXT NOT NULL
@@ -121,6 +124,9 @@ class CrawlProgress(Protocol):
     def owe_list(self, source: str, url: str, reason: str) -> None: ...
     def settle_list(self, url: str) -> None: ...
     def owed_lists(self, source: str) -> list[tuple[str, int]]: ...
+    def owe_picture(self, source: str, url: str, reason: str) -> None: ...
+    def settle_picture(self, url: str) -> None: ...
+    def owed_pictures(self, source: str) -> list[str]: ...
 
 
 class ListMemory(Protocol):
@@ -489,6 +495,20 @@ class ArchiveState:
         self._write("DELETE FROM owed_lists WHERE url = ?", (url,))
         self._wrote()
 
+    def owe_picture(self, source: str, url: str, reason: str) -> None:
+        """A picture whose capture failed for a reason that can pass: the next run tries it again."""
+        self._write("INSERT INTO owed_pictures (url, source, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
+                    "DO UPDATE SET reason = excluded.reason", (url, source, reason, utc_stamp()))
+        self._wrote()
+
+    def settle_picture(self, url: str) -> None:
+        self._write("DELETE FROM owed_pictures WHERE url = ?", (url,))
+        self._wrote()
+
+    def owed_pictures(self, source: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT url FROM owed_pictures WHERE source = ? ORDER BY at, url",
+                                              (source,))]
+
     def owed_lists(self, source: str) -> list[tuple[str, int]]:
         """The list pages whose walk is owed, oldest first, with how many runs ended owing each."""
         return [(r[0], int(r[1])) for r in self.db.execute(
@@ -562,7 +582,8 @@ class ArchiveState:
             try:
                 with self.db:
                     self.db.execute("BEGIN IMMEDIATE")
-                    for table in ("lists", "fetched", "warc_payloads", "captures", "owed_lists", "runs"):
+                    for table in ("lists", "fetched", "warc_payloads", "captures", "owed_lists", "owed_pictures",
+                                  "runs"):
                         self.db.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM old.{table}")
                     self.db.execute("INSERT OR IGNORE INTO main.articles SELECT * FROM old.articles "
                                     "WHERE outcome = 'gone'")

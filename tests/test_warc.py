@@ -256,3 +256,26 @@ def test_a_picture_that_cannot_be_captured_says_why_and_costs_the_record_nothing
     assert records["ganzi:100001"]["images"][0]["capture"] == "too_large"
     assert records["ganzi:100000"]["images"][0]["capture"] == "not_recorded"  # replay held no bytes for it
     assert stats["newsarchive/images/not_captured/too_large"] == 1
+
+
+def test_a_picture_that_failed_is_captured_by_the_next_run(tmp_path: Path) -> None:
+    site = sitegen.site(2)
+    src = re.search(rb'<img src="([^"]+)"', site[sitegen.article_url(100001)][2])
+    assert src is not None
+    picture = sitegen.HOST + src[1].decode()
+    args = ("-a", f"start_urls={sitegen.list_url(0)}")
+    failing = {**site, picture: (503, {"Content-Type": "text/html"}, b"busy")}
+    first = crawl("ganzi", tmp_path / "a", *args, replay=sitegen.write_replay(failing, tmp_path / "s1"))
+    [record] = [r for r in read_records(tmp_path / "a") if r["id"] == "ganzi:100001"]
+    assert record["images"][0]["capture"] == "http_503" and first["newsarchive/archived"] == 2
+    well = {**site, picture: (200, {"Content-Type": "image/jpeg"}, b"\xff\xd8\xff\xe0picture\xff\xd9")}
+    second = crawl("ganzi", tmp_path / "a", *args, replay=sitegen.write_replay(well, tmp_path / "s2"))
+    assert second["newsarchive/images/retried"] == 1 and second["newsarchive/images/captured"] == 1
+    from newsarchive.warc import payload_digest
+
+    kept = [r["digest"] for r in warc_records(tmp_path / "a") if r["uri"] == picture and r["type"] == "response"]
+    # The 503 the server sent, then the picture itself: in the archive now, for replay (the record
+    # says why it was missing when it was archived).
+    assert kept[-1] == payload_digest(well[picture][2]) and len(kept) == 2
+    third = crawl("ganzi", tmp_path / "a", *args, replay=sitegen.write_replay(well, tmp_path / "s2"))
+    assert third.get("newsarchive/images/retried", 0) == 0

@@ -152,6 +152,10 @@ class PortalSpider(PortalReader, scrapy.Spider):
                     yield self.article_request(ref).replace(dont_filter=True)
             # List pages an earlier run could not read: the walk below each is owed, so it goes on
             # from there whatever this run finds above it.
+            if bool_setting(self.settings, "CAPTURE_IMAGES"):
+                for url in state.owed_pictures(self.name):  # pictures an earlier run could not capture
+                    self.count("images/retried")
+                    yield self.picture_request(url, self.picture_retried, self.picture_retry_failed)
             for url, runs in state.owed_lists(self.name):
                 self.owe(url, None)
                 self.count("lists_owed_retried")
@@ -464,23 +468,49 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if not todo:
             return record
         url = record["images"][todo[0]]["url"]
-        return scrapy.Request(url, callback=self.picture_captured, errback=self.picture_failed,
-                              priority=PART_PRIORITY, dont_filter=True,
+        return self.picture_request(url, self.picture_captured, self.picture_failed,
+                                    {"record": record, "todo": todo})
+
+    def picture_request(self, url: str, callback: Any, errback: Any,
+                        cb_kwargs: dict[str, Any] | None = None) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=errback, priority=PART_PRIORITY, dont_filter=True,
                               meta={"dont_retry": True, "handle_httpstatus_all": True, "picture": True,
                                     "download_maxsize": int_setting(self.settings, "IMAGES_MAX_SIZE")},
-                              cb_kwargs={"record": record, "todo": todo})
+                              cb_kwargs=cb_kwargs or {})
+
+    def picture_outcome(self, url: str, reason: str | None) -> None:
+        """Count a picture's capture or the reason it failed; one that may pass (a 5xx, a time-out)
+        is owed to the next run, which captures it into the archive (its record already says why
+        it was missing then)."""
+        state = self.archive_state
+        if reason is None:
+            self.count("images/captured")
+            if state is not None:
+                state.settle_picture(url)
+            return
+        self.count(f"images/not_captured/{reason}")
+        if state is not None and (reason.startswith("failed_") or reason.startswith("http_5")):
+            state.owe_picture(self.name, url, reason)
+
+    def picture_retried(self, response: Response) -> Iterator[Any]:
+        self.picture_outcome(response.url, None if response.status == 200 and response.meta.get(META_WARC_RECORD)
+                             else f"http_{response.status}")
+        return iter(())
+
+    def picture_retry_failed(self, failure: Any) -> None:
+        self.picture_outcome(failure.request.url, f"failed_{type(failure.value).__name__}")
 
     def picture_captured(self, response: Response, record: Article, todo: list[int]) -> Iterator[Any]:
         image = record["images"][todo[0]]
         kept = response.meta.get(META_WARC_RECORD)
         if response.status == 200 and kept:
             image.update({k: kept[k] for k in ("warc_file", "warc_record_id", "warc_offset", "warc_length")})
-            self.count("images/captured")
+            self.picture_outcome(image["url"], None)
         else:
             reason = "not_recorded" if MISSING in response.flags else (
                 f"http_{response.status}" if response.status != 200 else "not_kept")
             image["capture"] = reason
-            self.count(f"images/not_captured/{reason}")
+            self.picture_outcome(image["url"], reason)
         yield self.next_picture(record, todo[1:])
 
     def picture_failed(self, failure: Any) -> Iterator[Any]:
@@ -493,7 +523,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         else:
             reason = f"failed_{type(failure.value).__name__}"
         record["images"][todo[0]]["capture"] = reason
-        self.count(f"images/not_captured/{reason}")
+        self.picture_outcome(request.url, reason)
         self.logger.info("Picture not captured (%s): %s", reason, request.url)
         yield self.next_picture(record, todo[1:])
 
