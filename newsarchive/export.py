@@ -37,7 +37,7 @@ def duckdb_type(field: str, spec: dict[str, Any]) -> str:
 
     >>> duckdb_type("authors", SCHEMA["properties"]["authors"])
     'VARCHAR[]'
-    >>> duckdb_type("images", SCHEMA["properties"]["images"])[:56]
+    >>> duckdb_type("images", SCHEMA["properties"]["images"])[:60]
     'STRUCT("url" VARCHAR, "caption" VARCHAR, "warc_file" VARCHAR'
     """
     if field in TEMPORAL:
