@@ -41,7 +41,7 @@ class ArticleLoader(ItemLoader):
     """Cleans what a portal's extraction adds; a portal subclasses it only for its quirks.
 
     Text read from the page (title, dates, outlet, breadcrumbs, captions) is cleaned here. Body
-    lines and subtitles come from :func:`newsarchive.blocks.blocks` and names from the byline
+    lines and subtitles come from :func:`newsarchive.reading.body.read_body` and names from the byline
     readers, which already clean them, so those fields are not cleaned a second time.
     """
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
 
-from newsarchive.fallback import page_lines
+from newsarchive.reading.lines import page_lines
 
 # Lines longer than this are prose, never the frame, and are not counted.
 MAX_CHROME_LINE = 200

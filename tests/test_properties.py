@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
 from newsarchive.archive_paths import crawl_day, source_dir
-from newsarchive.fallback import read_page
 from newsarchive.frontier import redacted
 from newsarchive.pipelines.validate import problems
 from newsarchive.processors import (
@@ -40,6 +39,7 @@ from newsarchive.processors import (
     strip_controls,
     strip_pinyin,
 )
+from newsarchive.reading.generic import read_page
 from newsarchive.retry import retry_after_seconds
 from newsarchive.spiders.base import PortalSpider, on_domains
 from newsarchive.spiders.jilin import JilinSpider

@@ -40,16 +40,21 @@ def wayback(collections: Path) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+def collection(archive: Path, home: Path) -> Path:
+    """A pywb collection ``news`` of the archive's WARC files, under ``home``."""
+    home.mkdir()
+    subprocess.run([str(TOOLS / "wb-manager"), "init", "news"], cwd=home, check=True, capture_output=True)
+    warcs = sorted(str(p) for p in (archive / "warc").glob("*.warc.gz"))
+    subprocess.run([str(TOOLS / "wb-manager"), "add", "news", *warcs], cwd=home, check=True, capture_output=True)
+    return home
+
+
 def test_pywb_replays_the_last_full_capture_behind_a_304(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     crawl("ganzi", archive)
     second = crawl("ganzi", archive)
     assert second["newsarchive/list_unchanged"] >= 1  # the list pages answered 304: revisits now
-    home = tmp_path / "pywb"
-    home.mkdir()
-    subprocess.run([str(TOOLS / "wb-manager"), "init", "news"], cwd=home, check=True, capture_output=True)
-    warcs = sorted(str(p) for p in (archive / "warc").glob("*.warc.gz"))
-    subprocess.run([str(TOOLS / "wb-manager"), "add", "news", *warcs], cwd=home, check=True, capture_output=True)
+    home = collection(archive, tmp_path / "pywb")
     with wayback(home) as server:
         index = urllib.request.urlopen(f"{server}/news/cdx?url={LIST}&output=json").read().decode()
         assert '"mime": "warc/revisit"' in index  # the 304 is indexed as a revisit
@@ -70,11 +75,7 @@ def test_pywb_shows_an_archived_article_with_its_picture(tmp_path: Path) -> None
     cases = (FIXTURES / "jilin").glob("image-*/response.json")
     recorded = next((p.parent / "response.body").read_bytes() for p in cases
                     if json.loads(p.read_text())["url"] == picture["url"])
-    home = tmp_path / "pywb"
-    home.mkdir()
-    subprocess.run([str(TOOLS / "wb-manager"), "init", "news"], cwd=home, check=True, capture_output=True)
-    warcs = sorted(str(p) for p in (archive / "warc").glob("*.warc.gz"))
-    subprocess.run([str(TOOLS / "wb-manager"), "add", "news", *warcs], cwd=home, check=True, capture_output=True)
+    home = collection(archive, tmp_path / "pywb")
     with wayback(home) as server:
         # The article as replayed (mp_: pywb's rewritten page, without its frame).
         page = urllib.request.urlopen(f"{server}/news/2100mp_/{record['warc'][0]['url']}").read()

@@ -18,9 +18,8 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from newsarchive.commands.crawlall import EXIT_LOCKED, ArchiveLock
-from newsarchive.commands.preflight import EXIT_FAILED, archive_problem, kind_problem
+from newsarchive.commands.preflight import EXIT_FAILED, before_crawl
 from newsarchive.config import setting
-from newsarchive.contact import warn_if_anonymous
 from newsarchive.counts import key
 from newsarchive.faults import CLOSE_REASON
 from newsarchive.spiders.base import on_domains
@@ -54,15 +53,9 @@ class Command(ScrapyCrawl):
                              "running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None and self.settings is not None
         self.check_start_urls(args[0], opts.spargs.get("start_urls"))
-        problem = archive_problem(self.settings)
-        if problem is not None:
-            print(f"crawl: {problem}", file=sys.stderr)
+        if not before_crawl(self.settings, "crawl"):
             self.exitcode = EXIT_FAILED
             return
-        mixed = kind_problem(self.settings)
-        if mixed is not None:
-            raise UsageError(mixed, print_help=False)
-        warn_if_anonymous(self.settings)
         # One writer per archive: a crawlall, a reparse --replace or another crawl holding the lock
         # would share its files and state (workers of a shared frontier write their own files).
         lock = None

@@ -25,9 +25,8 @@ from scrapy.utils.conf import arglist_to_dict
 
 from newsarchive import counts
 from newsarchive.archive_paths import utc_stamp
-from newsarchive.commands.preflight import archive_problem, kind_problem
+from newsarchive.commands.preflight import before_crawl
 from newsarchive.config import float_setting, setting
-from newsarchive.contact import warn_if_anonymous
 from newsarchive.counts import key
 from newsarchive.faults import ArchiveWriteError, write_atomically
 from newsarchive.items import FIELDS
@@ -227,15 +226,9 @@ class Command(ScrapyCommand):
             if unknown:
                 raise UsageError(f"unknown spider(s): {', '.join(unknown)}; known: {', '.join(names)}")
             names = wanted
-        problem = archive_problem(self.settings)
-        if problem is not None:
-            print(f"crawlall: {problem}", file=sys.stderr)
+        if not before_crawl(self.settings, "crawlall"):
             self.exitcode = EXIT_UNHEALTHY
             return
-        mixed = kind_problem(self.settings)
-        if mixed is not None:
-            raise UsageError(mixed, print_help=False)
-        warn_if_anonymous(self.settings)
         lock = ArchiveLock(archive / "crawlall.lock")
         if not lock.acquire():
             print(f"crawlall: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done.",

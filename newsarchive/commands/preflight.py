@@ -8,12 +8,15 @@ from the middle of a crawl's start-up.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
+from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
 from newsarchive.archive_paths import utc_stamp
 from newsarchive.config import setting
+from newsarchive.contact import warn_if_anonymous
 from newsarchive.faults import ArchiveWriteError, check_archive_dir, write_atomically
 from newsarchive.state import ArchiveState, ArchiveStateError
 
@@ -22,6 +25,21 @@ EXIT_FAILED = 1
 # recordings ("replay"), said on its first crawl. The two never mix: a replayed page stood in for a
 # capture that never happened, and a live crawl would then skip the page as known.
 KIND_FILE = "archive.json"
+
+
+def before_crawl(settings: BaseSettings, command: str) -> bool:
+    """The checks every crawling command runs first: the archive can be written and its state
+    read (else the problem is said and False returned: exit 1), it holds this crawl's kind of
+    capture (else a usage error: exit 2), and a live crawl says who runs it (else a warning)."""
+    problem = archive_problem(settings)
+    if problem is not None:
+        print(f"{command}: {problem}", file=sys.stderr)
+        return False
+    mixed = kind_problem(settings)
+    if mixed is not None:
+        raise UsageError(mixed, print_help=False)
+    warn_if_anonymous(settings)
+    return True
 
 
 def capture_kind(settings: BaseSettings) -> str:

@@ -1,7 +1,7 @@
 """What every portal spider does: walk list pages, fetch articles, merge pages, finish records.
 
 A portal module subclasses :class:`PortalSpider`, declares its URL rules here and its selectors
-and reading predicates (:mod:`newsarchive.spiders.reading`); the crawl is the same for every portal.
+and reading predicates (:mod:`newsarchive.reading.portal`); the crawl is the same for every portal.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from scrapy.http import Response, TextResponse
 
 from newsarchive import counts
 from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
-from newsarchive.blocks import absolute
 from newsarchive.config import bool_setting, int_setting
 from newsarchive.counts import Counts
 from newsarchive.faults import ArchiveWriteError
@@ -26,8 +25,9 @@ from newsarchive.items import Article
 from newsarchive.processors import (
     unique,
 )
+from newsarchive.reading.page import absolute
+from newsarchive.reading.portal import PortalReader
 from newsarchive.replay import MISSING
-from newsarchive.spiders.reading import PortalReader
 from newsarchive.spiders.records import finish_record, merge_page, provenance
 from newsarchive.state import State, StateLost, open_state
 
@@ -54,7 +54,7 @@ class ListPage(NamedTuple):
 
 class PortalSpider(PortalReader, scrapy.Spider):
     """Base of the portal spiders: the crawl. A portal declares its URL rules here, and its
-    selectors and reading predicates on :class:`~newsarchive.spiders.reading.PortalReader`."""
+    selectors and reading predicates on :class:`~newsarchive.reading.portal.PortalReader`."""
 
     allowed_domains: ClassVar[tuple[str, ...]]  # hosts (and their sub-domains) the crawl stays on
     default_start_urls: ClassVar[tuple[str, ...]]

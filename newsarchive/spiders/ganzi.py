@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from scrapy.http import TextResponse
 
-from newsarchive.blocks import Block, absolute, xpath
-from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import BYLINE_MARKS, is_chrome_line, read_byline
+from newsarchive.reading.body import BodyParts
+from newsarchive.reading.lines import Line
+from newsarchive.reading.page import absolute, xpath
 from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
-from newsarchive.spiders.reading import BodyParts
 
 _SENTENCE_END = "。！？!?”」』…"
 # A byline printed at the end of the last paragraph, after the closing sentence and some spaces.
@@ -66,7 +67,7 @@ class GanziSpider(PortalSpider):
 
     # --- article pages: only the byline rules differ from the template -------------------------
 
-    def byline(self, text: str, parts: list[Block], i: int) -> list[str] | None:
+    def byline(self, text: str, parts: Sequence[Line], i: int) -> list[str] | None:
         # Without a mark or role word, a line is a byline only where one ends a report, and only
         # when it names people: a sub-head (产业兴旺) before 本网讯 is no byline.
         found = read_byline(text)
@@ -74,8 +75,8 @@ class GanziSpider(PortalSpider):
             return None
         return found.names
 
-    def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
-        text = super().body_line(text, read, loader)
+    def body_line(self, text: str, read: BodyParts) -> str:
+        text = super().body_line(text, read)
         trailing = _TRAILING.match(text)  # the closing sentence, then a byline after some spaces
         tail = read_byline(trailing["byline"]) if trailing else None
         if trailing and tail is not None and tail.plausible:
@@ -84,7 +85,7 @@ class GanziSpider(PortalSpider):
         return text
 
 
-def _bare_byline_here(text: str, parts: list[Block], i: int) -> bool:
+def _bare_byline_here(text: str, parts: Sequence[Line], i: int) -> bool:
     """Bare names are a byline at the end of the article or of a round-up county section.
 
     They must follow body text and be followed by nothing, by a sub-head (a short line with no

@@ -6,15 +6,16 @@ import re
 
 from scrapy.http import TextResponse
 
-from newsarchive.blocks import Block, Page, absolute, text_of, xpath
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     normalize_space,
     read_byline,
     read_editors,
 )
+from newsarchive.reading.body import BodyParts
+from newsarchive.reading.lines import Line
+from newsarchive.reading.page import Page, absolute, text_of, xpath
 from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
-from newsarchive.spiders.reading import BodyParts
 
 # TRS writes pagers with a script call: createPageHTML(page count, current page, "name", "ext").
 _PAGER = re.compile(
@@ -83,14 +84,10 @@ class JilinSpider(PortalSpider):
 
     # --- article pages ---------------------------------------------------------------------------
 
-    def is_caption(self, block: Block) -> bool:
-        bracketed = block.text[:1] in "(（" and block.text[-1:] in ")）"
-        return len(block.text) <= 120 and (block.centred or bracketed)
+    def skip_line(self, line: Line) -> bool:
+        return super().skip_line(line) or "createPageHTML" in line.text  # the TRS pager's script
 
-    def skip_line(self, text: str) -> bool:
-        return super().skip_line(text) or "createPageHTML" in text
-
-    def is_subtitle(self, block: Block, read: BodyParts) -> bool:
+    def is_subtitle(self, line: Line, read: BodyParts) -> bool:
         return False  # Jilin prints its subtitles above the headline, outside the body
 
     def read_more(self, page: Page, response: TextResponse, loader: ArticleLoader) -> None:

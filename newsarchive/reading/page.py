@@ -1,21 +1,13 @@
-"""Reading an article's markup as a sequence of blocks: the part of extraction all portals share.
-
-A portal's loader decides what each block is (subtitle, caption, byline, body); this module only
-turns lxml elements into text and pictures in reading order, the same way for every portal.
-"""
+"""The page's markup as both readers query it: elements' text, centring, compiled XPath, selectors."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin
 
 from lxml import etree
 from lxml.html import HtmlElement
-
-from newsarchive.processors import clean_text
 
 # Elements whose text is never article text (ruby annotations included: rt holds the pinyin).
 SKIP_TAGS = frozenset({"script", "style", "noscript", "rt", "rp", "iframe", "object", "select", "textarea", "button"})
@@ -48,16 +40,6 @@ def absolute(base: str, href: str) -> str:
         return urljoin(base, href.strip())
     except ValueError:
         return ""
-
-
-@dataclass(slots=True)
-class Block:
-    """One paragraph of text, or one picture, in reading order."""
-
-    text: str = ""
-    image: str | None = None  # the picture's absolute URL ('' when its src could not be read)
-    centred: bool = False
-    strong: bool = False  # all of the text is bold
 
 
 def text_of(element: HtmlElement) -> str:
@@ -105,83 +87,6 @@ def is_centred(element: HtmlElement, container: HtmlElement | None = None) -> bo
             return False
         node = node.getparent()
     return False
-
-
-def _all_strong(element: HtmlElement, depth: int = 0) -> bool:
-    own = (element.text or "").strip()
-    if element.tag in ("strong", "b"):
-        return bool(text_of(element).strip())
-    if own:
-        return False
-    children = [c for c in element if isinstance(c.tag, str) and c.tag not in SKIP_TAGS and c.tag != "br"]
-    if not children:
-        return False
-    if depth > 8:  # bold text is a shallow thing; deeper nesting is not a heading
-        return False
-    for child in children:
-        if not _all_strong(child, depth + 1) or (child.tail or "").strip():
-            return False
-    return True
-
-
-def blocks(container: HtmlElement, base_url: str) -> Iterator[Block]:
-    """The paragraphs and pictures under ``container``, in reading order, text cleaned, picture
-    addresses resolved against ``base_url``.
-
-    A block element holding other blocks is descended into; text directly beside nested blocks,
-    and lines split by ``<br>``, become paragraphs of their own.
-    """
-    yield from _walk(container, container, base_url, 0)
-
-
-def _has_block_child(element: HtmlElement) -> bool:
-    return any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in element)
-
-
-# Below this many nested blocks a subtree is read as one paragraph: real articles nest a few
-# levels, and a hostile page must not exhaust the stack.
-MAX_DEPTH = 60
-
-
-def _walk(element: HtmlElement, container: HtmlElement, base_url: str, depth: int) -> Iterator[Block]:
-    if depth < MAX_DEPTH and _has_block_child(element):
-        if element.text and element.text.strip():
-            yield from _text_blocks(element.text, element, container)
-        for child in element:
-            if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
-                if child.tail and child.tail.strip():
-                    yield from _text_blocks(child.tail, element, container)
-                continue
-            if child.tag in BLOCK_TAGS:
-                yield from _walk(child, container, base_url, depth + 1)
-            else:
-                yield from _leaf(child, container, base_url)
-            if child.tail and child.tail.strip():
-                yield from _text_blocks(child.tail, element, container)
-        return
-    yield from _leaf(element, container, base_url)
-
-
-def _leaf(element: HtmlElement, container: HtmlElement, base_url: str) -> Iterator[Block]:
-    centred = is_centred(element, container)
-    for img in element.iter("img"):
-        src = (img.get("src") or img.get("data-src") or "").strip()
-        if src:
-            yield Block(image=absolute(base_url, src), centred=centred)
-    raw = text_of(element)
-    strong = _all_strong(element)
-    for line in raw.split("\n"):
-        text = clean_text(line)
-        if text:
-            yield Block(text=text, centred=centred, strong=strong)
-
-
-def _text_blocks(text: str, parent: HtmlElement, container: HtmlElement) -> Iterator[Block]:
-    centred = is_centred(parent, container)
-    for line in text.split("\n"):
-        cleaned = clean_text(line)
-        if cleaned:
-            yield Block(text=cleaned, centred=centred)
 
 
 class Page:

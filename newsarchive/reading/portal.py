@@ -1,65 +1,57 @@
 """Reading an article page through a portal's selectors: the template every portal fills in.
 
-A portal states its selectors as class data and overrides a predicate only where its pages
-differ from what most Chinese news pages print. Pages its selectors cannot read go to the generic
-reader (:mod:`newsarchive.fallback`) by themselves. Everything here is a pure function of the
+A portal states its selectors as class data: they only find things faster and surer (the
+headline, the date line, the crumbs, the text column). Everything after is the shared code: the
+column's lines (:mod:`newsarchive.reading.lines`) go through the one classifier
+(:mod:`newsarchive.reading.body`), whose predicates a portal overrides only where its pages
+differ. Pages its selectors cannot read, or that do not name the portal, go to the generic reader
+(:mod:`newsarchive.reading.generic`) by themselves. Everything here is a pure function of the
 response: no network, clock or settings.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
-from newsarchive.blocks import Block, Page, blocks, element_with_text, text_of, xpath
-from newsarchive.fallback import read_page
 from newsarchive.items import Article
 from newsarchive.loaders import ArticleLoader
 from newsarchive.processors import (
     Published,
     clean_text,
-    is_caption_text,
-    is_chrome_line,
-    is_note_line,
     normalize_space,
     parse_published,
     read_breadcrumbs,
-    read_byline,
-    read_dateline,
-    read_editors,
     read_source_label,
     site_chrome_lines,
 )
+from newsarchive.reading.body import BodyParts, LineRules, read_body
+from newsarchive.reading.generic import read_page
+from newsarchive.reading.lines import container_lines
+from newsarchive.reading.page import Page, element_with_text, text_of, xpath
 
 
-@dataclass
-class BodyParts:
-    """What reading the body's blocks sorts them into, loaded into the record at once."""
-
-    body: list[str] = field(default_factory=list)
-    subtitles: list[str] = field(default_factory=list)
-    authors: list[str] = field(default_factory=list)
-    editors: list[str] = field(default_factory=list)
-    images: list[dict[str, str | None]] = field(default_factory=list)
-
-    def load(self, loader: ArticleLoader) -> None:
-        for name, values in (("subtitle", self.subtitles), ("authors", self.authors), ("editors", self.editors),
-                             ("body", self.body), ("images", self.images)):
-            if values:  # an empty list adds nothing: not worth the loader's processing
-                loader.add_value(name, values)
+def load_parts(read: BodyParts, loader: ArticleLoader) -> None:
+    """What the classifier read, into the record at once; the outlet only when the date line
+    named none."""
+    for name, values in (("subtitle", read.subtitles), ("authors", read.authors), ("editors", read.editors),
+                         ("body", read.body), ("images", read.images)):
+        if values:  # an empty list adds nothing: not worth the loader's processing
+            loader.add_value(name, values)
+    if read.origin and not loader.get_collected_values("origin"):
+        loader.add_value("origin", read.origin)
 
 
-class PortalReader:
+class PortalReader(LineRules):
     """The article-page half of a portal spider: selectors, the reading template, its predicates."""
 
     site: ClassVar[str]  # the portal's own name, as records carry it
     site_names: ClassVar[tuple[str, ...]] = ()  # further names the site prints in <title> (吉网)
     outlets: ClassVar[tuple[str, ...]] = ()  # its region's papers, as datelines print them (吉林日报)
     loader_class: ClassVar[type[ArticleLoader]] = ArticleLoader
-    # Selectors (the form is newsarchive.blocks.Page's), each tried in order.
+    # Selectors (the form is newsarchive.reading.page.Page's), each tried in order.
     title_selectors: ClassVar[tuple[str, ...]] = ("//h1",)
     date_selectors: ClassVar[tuple[str, ...]] = ()  # the line printing the date (and 来源)
     crumb_selectors: ClassVar[tuple[str, ...]] = ()
@@ -94,16 +86,21 @@ class PortalReader:
         self.read_date_line(page, headline, loader)
         body = self.find_body(page)
         if body is not None:
-            self.read_body(list(blocks(body, response.url)), loader).load(loader)
+            collected = loader.get_collected_values("origin")
+            read = BodyParts(title=loader.get_output_value("title") or "", origin=collected[0] if collected else None,
+                             origin_labelled=bool(collected))
+            load_parts(read_body(container_lines(body, response.url), self, read), loader)
         self.read_more(page, response, loader)
         return loader.load_item()
 
     def read_generic(self, response: TextResponse) -> Article:
-        """The page read by :func:`newsarchive.fallback.read_page`, cleaned by the portal's loader."""
-        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names), self.outlets)
+        """The page read by :func:`newsarchive.reading.generic.read_page` (the classifier's own
+        predicates, the portal's outlets), cleaned by the portal's loader."""
+        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names),
+                            LineRules.with_outlets(self.outlets))
         loader = self.loader(response)
         loader.add_value("title", reading.title)
-        loader.add_value("subtitle", reading.subtitle)
+        loader.add_value("subtitle", reading.subtitles)
         self.add_published(loader, reading.published)
         loader.add_value("origin", reading.origin)
         loader.add_value("authors", reading.authors)
@@ -159,73 +156,12 @@ class PortalReader:
         """The body container from ``body_selectors``; None sends the page to the generic reader."""
         return page.first(self.body_selectors)
 
-    def read_body(self, parts: list[Block], loader: ArticleLoader) -> BodyParts:
-        """Sort the body's blocks: pictures and their captions, editor lines, lines to skip,
-        subtitles at the head, bylines, and the text itself (each through a predicate below)."""
-        read = BodyParts()
-        uncaptioned: list[dict[str, str | None]] = []  # pictures in a row wait for their captions in order
-        for i, block in enumerate(parts):
-            if block.image is not None:
-                read.images.append({"url": block.image, "caption": None})
-                uncaptioned.append(read.images[-1])
-                continue
-            text = block.text
-            if uncaptioned and (self.is_caption(block) or is_caption_text(text)):
-                uncaptioned.pop(0)["caption"] = text
-                continue
-            uncaptioned.clear()
-            if is_caption_text(text) or is_note_line(text):  # a credit or a note away from its picture
-                continue
-            editors = read_editors(text) if len(text) <= 40 else []  # before chrome: 责任编辑 starts both
-            if editors:
-                read.editors += editors
-                continue
-            if self.skip_line(text):
-                continue
-            if not read.body and self.is_subtitle(block, read):
-                read.subtitles.append(text)
-                continue
-            authors = self.byline(text, parts, i)
-            if authors is not None:
-                read.authors += authors
-                continue
-            read.body.append(self.body_line(text, read, loader))
-        return read
-
     def read_more(self, page: Page, response: TextResponse, loader: ArticleLoader) -> None:
         """Whatever else the portal prints outside the body (Jilin's editor line)."""
 
-    # --- predicates a portal may change ------------------------------------------------------------
-
-    def is_caption(self, block: Block) -> bool:
-        """A short centred line right after pictures captions them."""
-        return block.centred and len(block.text) <= 120
-
-    def skip_line(self, text: str) -> bool:
-        """Page chrome inside the body (上一篇, 责任编辑 boxes, share prompts)."""
-        return is_chrome_line(text)
-
-    def is_subtitle(self, block: Block, read: BodyParts) -> bool:
-        """Before the first line of text: a line opening or closing with ——, or a centred bold one
-        above any picture."""
-        text = block.text
-        return text.startswith("——") or text.endswith("——") or (block.centred and block.strong and not read.images)
-
-    def byline(self, text: str, parts: list[Block], i: int) -> list[str] | None:
-        """The names of a byline line (marked, or with a role word), or None for any other line."""
-        found = read_byline(text)
-        return found.names if found is not None and found.marked else None
-
-    def body_line(self, text: str, read: BodyParts, loader: ArticleLoader) -> str:
-        """A line of the body as it goes into the record. The first one may open with a dateline
-        (吉林日报2月6日讯（记者 …）): its reporters are authors, its outlet the origin when the
-        page named none. The line itself stays: the dateline is part of the report."""
-        dateline = read_dateline(text, self.outlets) if not read.body else None
-        if dateline is not None:
-            read.authors += dateline.authors
-            if not loader.get_collected_values("origin"):
-                loader.add_value("origin", dateline.origin)
-        return text
+    # The predicates of the one classifier (newsarchive.reading.body.LineRules: is_caption,
+    # skip_line, is_subtitle, byline, body_line) are inherited; a portal overrides one only where
+    # its pages differ from what most Chinese news pages print.
 
     # --- helpers ------------------------------------------------------------------------------------
 
