@@ -306,6 +306,7 @@ class Byline(NamedTuple):
         return self.marked or all(is_name(n) for n in self.names)
 
 
+@lru_cache(maxsize=4096)  # the classifier asks of a line more than once (a writer's byline? a byline?)
 def read_byline(text: str) -> Byline | None:
     """Read a byline; None when the text is not one (a sentence, a place, a sub-head).
 

@@ -34,10 +34,18 @@ class Line:
     element: HtmlElement  # the innermost block element holding the line
     links: int = 0  # characters of the line inside <a>
     image: str | None = None
-    centred: bool = False
     strong: bool = False
-    hint: str = ""  # the class and id of the block and its parent (caption, subtitle hints)
     lead_link: int = 0  # characters of the link the line opens with (a teaser: headline, then summary)
+
+    # Asked of few lines (a caption's, a subtitle's): worked out when asked.
+    @property
+    def centred(self) -> bool:
+        return is_centred(self.element)
+
+    @property
+    def hint(self) -> str:
+        """The class and id of the block and of its parent (caption, subtitle hints)."""
+        return _hint(self.element)
 
 
 # --- the page as lines ---------------------------------------------------------------------------
@@ -102,16 +110,14 @@ class _Run:
     def flush(self, lines: list[Line]) -> None:
         text = clean_text("".join(self.parts))
         if text:
-            lines.append(Line(text, self.block, min(self.links, len(text)), None, is_centred(self.block),
-                              self.strong, _hint(self.block), self.lead_link))
+            lines.append(Line(text, self.block, min(self.links, len(text)), None, self.strong, self.lead_link))
         self.parts, self.links, self.lead_link, self.opening, self.strong = [], 0, 0, True, True
 
     def picture(self, img: HtmlElement, base_url: str, lines: list[Line]) -> None:
         src = (img.get("src") or img.get("data-src") or img.get("data-original") or "").strip()
         if src and not _is_icon(img, src):
             self.flush(lines)
-            lines.append(Line("", self.block, image=absolute(base_url, src), centred=is_centred(self.block),
-                              hint=_hint(self.block)))
+            lines.append(Line("", self.block, image=absolute(base_url, src)))
 
 
 # Below this many nested elements a subtree is read flat, as one run of text (text_of walks it
