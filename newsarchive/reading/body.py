@@ -28,6 +28,7 @@ from newsarchive.processors import (
     read_dateline,
     read_editors,
     read_source_label,
+    site_chrome_lines,
 )
 
 if TYPE_CHECKING:
@@ -96,12 +97,13 @@ class LineRules:
                 or reads_as_caption(text))
 
     def skip_line(self, line: Line) -> bool:
-        """A line of the page's chrome inside the text column: frame, share buttons, crumbs, a
-        list of links. (A sentence with a chrome phrase inside stays, and validation rejects the
-        record as chrome_in_body rather than the text being cut.)"""
+        """A line of the page's chrome inside the text column: share buttons, pagers, crumbs, a
+        list of links (the site's frame, footer and contact lines, :func:`read_body` leaves out
+        itself). A sentence with a chrome phrase inside stays, and validation rejects the record
+        as chrome_in_body rather than the text being cut."""
         text = line.text
-        return (is_site_chrome(text) or is_chrome_line(text) or CRUMB_LABEL.match(text) is not None
-                or line.links * 2 > len(text) or text.startswith(END_MARKERS))
+        return (is_chrome_line(text) or CRUMB_LABEL.match(text) is not None or line.links * 2 > len(text)
+                or text.startswith(END_MARKERS))
 
     def is_subtitle(self, line: Line, read: BodyParts) -> bool:
         """Before the first line of text: a line opening or closing with ——, one in a sub-title
@@ -123,7 +125,8 @@ class LineRules:
         the next report's sub-head or 本网讯."""
         if i == 0:
             return False
-        following = next((line for line in lines[i + 1:] if line.image is None and not self.skip_line(line)), None)
+        following = next((line for line in lines[i + 1:] if line.image is None and not self.skip_line(line)
+                          and not is_site_chrome(line.text)), None)
         if following is None:
             return True
         text = following.text
@@ -176,6 +179,8 @@ def read_body(lines: Sequence[Line], rules: LineRules, read: BodyParts | None = 
     """Sort the text column's lines (see the module's docstring) into ``read``."""
     read = read if read is not None else BodyParts()
     body = read.body
+    # The site's frame (footer, contact, navigation rows), judged for all the lines at once.
+    frame = list(site_chrome_lines([line.text for line in lines]))
     chrome: list[str] = []  # what was left out as the site's frame
     uncaptioned: list[dict[str, str | None]] = []  # pictures in a row wait for their captions in order
     for i, line in enumerate(lines):
@@ -207,7 +212,7 @@ def read_body(lines: Sequence[Line], rules: LineRules, read: BodyParts | None = 
             byline = read_byline(text)
             read.authors += byline.names if byline is not None and byline.marked else []
             continue
-        if rules.skip_line(line):
+        if frame[i] or rules.skip_line(line):
             chrome.append(text)
             continue
         commentator = _COMMENTATOR.match(text)
