@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
-from newsarchive.commands.crawlall import EXIT_LOCKED, ArchiveLock
+from newsarchive.commands.crawlall import EXIT_LOCKED, take_lock
 from newsarchive.commands.preflight import EXIT_FAILED, before_crawl
 from newsarchive.config import setting
 from newsarchive.counts import key
@@ -60,10 +60,8 @@ class Command(ScrapyCrawl):
         # would share its files and state (workers of a shared frontier write their own files).
         lock = None
         if not self.settings.get("REDIS_URL"):
-            lock = ArchiveLock(Path(setting(self.settings, "ARCHIVE_DIR")) / "crawlall.lock")
-            if not lock.acquire():
-                print(f"crawl: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done.",
-                      file=sys.stderr)
+            lock = take_lock(Path(setting(self.settings, "ARCHIVE_DIR")), "crawl")
+            if lock is None:
                 self.exitcode = EXIT_LOCKED
                 return
         try:

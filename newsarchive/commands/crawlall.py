@@ -77,6 +77,17 @@ class ArchiveLock:
             self.handle = None
 
 
+def take_lock(archive: Path, command: str) -> ArchiveLock | None:
+    """The archive's lock (one writer per archive), or None, said on stderr, when another run
+    holds it: the command then exits ``EXIT_LOCKED`` having done nothing."""
+    lock = ArchiveLock(archive / "crawlall.lock")
+    if lock.acquire():
+        return lock
+    print(f"{command}: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done, try later.",
+          file=sys.stderr)
+    return None
+
+
 def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dict[str, Any]:
     """One source's run summary from its final crawl stats, with the reasons it is unhealthy."""
     archived = int(stats.get(key(counts.ARCHIVED), 0))
@@ -229,10 +240,8 @@ class Command(ScrapyCommand):
         if not before_crawl(self.settings, "crawlall"):
             self.exitcode = EXIT_UNHEALTHY
             return
-        lock = ArchiveLock(archive / "crawlall.lock")
-        if not lock.acquire():
-            print(f"crawlall: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done.",
-                  file=sys.stderr)
+        lock = take_lock(archive, "crawlall")
+        if lock is None:
             self.exitcode = EXIT_LOCKED
             return
         started = datetime.now(UTC)

@@ -24,7 +24,7 @@ from scrapy.settings import Settings
 
 from newsarchive import counts
 from newsarchive.archive_switch import REBUILD, switch
-from newsarchive.commands.crawlall import EXIT_LOCKED, ArchiveLock
+from newsarchive.commands.crawlall import EXIT_LOCKED, take_lock
 from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
 from newsarchive.config import setting
 from newsarchive.replay import DAMAGED, WARC_SUFFIXES, index_for
@@ -75,10 +75,8 @@ class Command(ScrapyCommand):
             self.exitcode = self.reparse(opts, archive)
             return
         # In place: under the archive's lock (no crawl writes meanwhile), into rebuild/, then one switch.
-        lock = ArchiveLock(archive / "crawlall.lock")
-        if not lock.acquire():
-            print(f"reparse: a crawl holds {lock.path} (pid and start: {lock.holder()}); nothing done, try later.",
-                  file=sys.stderr)
+        lock = take_lock(archive, "reparse")
+        if lock is None:
             self.exitcode = EXIT_LOCKED
             return
         try:
