@@ -20,7 +20,7 @@ META_RECORDED_AT = "recorded_at"  # utc_stamp() of when a replayed fixture page 
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,40}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # archive subdirectories without records
-SIDE_DIRS = ("rejects", "duplicates", "runs", "warc", "replaced", "quarantine", "rebuild")
+SIDE_DIRS = ("rejects", "duplicates", "runs", "warc", "replaced", "quarantine", "rebuild", "reparse-work")
 
 
 def utc_stamp(moment: datetime | None = None) -> str:

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -280,6 +281,26 @@ def _signature(value: str) -> tuple[tuple[str, int, int], ...]:
 _built: dict[str, tuple[tuple[tuple[str, int, int], ...], CaseIndex]] = {}
 
 
+def save_index(value: str, path: Path) -> None:
+    """Keep the index of a REPLAY_DIR value in ``path``, for worker processes of the same run
+    (``REPLAY_INDEX``): they load it instead of reading every WARC file again."""
+    index = index_for(value)
+    with path.open("wb") as fh:
+        pickle.dump((_signature(value), index), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_index(value: str, path: str) -> None:
+    """Take the index a parent process saved (:func:`save_index`) when the files are still as
+    they were; else the index is built as usual."""
+    try:
+        with open(path, "rb") as fh:
+            signature, index = pickle.load(fh)  # noqa: S301  (written by this run's own parent process)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return
+    if signature == _signature(value):
+        _built[value] = (signature, index)
+
+
 def index_for(value: str) -> CaseIndex:
     """The index of a REPLAY_DIR value, read once per process while its files stay as they are: the
     http and https handlers, and every spider of a crawlall or reparse, share it."""
@@ -322,7 +343,10 @@ class ReplayDownloadHandler(BaseDownloadHandler):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.index = index_for(crawler.settings.get("REPLAY_DIR") or "")
+        value = crawler.settings.get("REPLAY_DIR") or ""
+        if crawler.settings.get("REPLAY_INDEX"):
+            load_index(value, crawler.settings.get("REPLAY_INDEX"))
+        self.index = index_for(value)
         self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.count = Counts(crawler.stats)
 

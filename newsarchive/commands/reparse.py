@@ -10,9 +10,15 @@ crawl knows (list pages, validators, payload digests, pending and owed work) is 
 
 from __future__ import annotations
 
+import ctypes
+import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
-from argparse import ArgumentParser, Namespace
+import time
+from argparse import SUPPRESS, ArgumentParser, Namespace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,14 +28,31 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
-from newsarchive import counts
 from newsarchive.archive_switch import REBUILD, switch
 from newsarchive.commands.crawlall import EXIT_LOCKED, take_lock
 from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
-from newsarchive.config import setting
-from newsarchive.replay import DAMAGED, WARC_SUFFIXES, index_for
+from newsarchive.config import bool_setting, setting
+from newsarchive.pipelines.candidates import finish_candidates, write_candidates
+from newsarchive.replay import DAMAGED, WARC_SUFFIXES, index_for, save_index
 from newsarchive.spiders.base import PortalSpider
 from newsarchive.state import ArchiveState
+
+# Where a reparse keeps its workers' candidates until they are archived (inside the target archive).
+WORK = "reparse-work"
+
+
+def die_with_parent() -> None:
+    """In a worker, before it runs: a reparse killed outright takes its workers with it (Linux), so a
+    run started again never meets the last one's workers."""
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def position(case: Any) -> tuple[str, int]:
+    """Where a replayed page lies in the WARC files (file name, offset): the order of first pages."""
+    return (getattr(case, "warc_file", ""), getattr(case, "record_offset", -1))
 
 
 def warc_files(paths: list[str]) -> list[Path]:
@@ -62,9 +85,20 @@ class Command(ScrapyCommand):
                             help="rebuild ARCHIVE_DIR's records in place (the old ones kept in "
                                  "ARCHIVE_DIR/replaced/<time>/)")
         parser.add_argument("--spiders", help="comma-separated subset of spiders (default: all)")
+        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                            help="worker processes reading the pages (default: the machine's cores); one "
+                                 "writer archives their records in the same order whatever the number")
+        # A worker's part (the command starts its workers with these): read the listed first pages,
+        # write each record and validation's verdict to a candidates file, archive nothing.
+        parser.add_argument("--candidates", help=SUPPRESS)
+        parser.add_argument("--urls-file", help=SUPPRESS)
 
     def run(self, args: list[str], opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
+        if opts.candidates:  # a worker of a parallel reparse: read its share, archive nothing
+            shares = json.loads(Path(opts.urls_file).read_text(encoding="utf-8"))
+            self.exitcode = 0 if self.read_pages(shares, Path(opts.candidates)) else EXIT_FAILED
+            return
         archive = Path(setting(self.settings, "ARCHIVE_DIR"))
         problem = archive_problem(self.settings)
         if problem is not None:
@@ -101,43 +135,111 @@ class Command(ScrapyCommand):
             lock.release()
 
     def reparse(self, opts: Namespace, archive: Path) -> int:
-        """Rebuild records from the WARC files into ``archive``; the exit status."""
-        assert self.crawler_process is not None
-        files = self.files
+        """Rebuild records from the WARC files into ``archive`` (workers read, this process writes:
+        :mod:`newsarchive.pipelines.candidates`); the exit status."""
+        assert self.crawler_process is not None and self.settings is not None
         DAMAGED.clear()
-        urls = index_for(",".join(str(f) for f in files)).urls()
-        process = self.crawler_process
-        names = [n.strip() for n in (opts.spiders or "").split(",") if n.strip()] or process.spider_loader.list()
-        totals: dict[str, int] = {}
-        failed: list[str] = []
+        shares = self.first_pages(opts)
+        for path, parts in sorted(DAMAGED.items()):
+            print(f"reparse: skipped {parts} damaged part(s) of {path}: its whole records were read", file=sys.stderr)
+        if not any(shares.values()):
+            print("reparse: no article of this project's spiders in those WARC files")
+            return 0
+        work = archive / WORK
+        shutil.rmtree(work, ignore_errors=True)  # a reparse killed earlier: its candidates are redone
+        work.mkdir(parents=True)
+        jobs = max(1, min(opts.jobs, sum(len(u) for u in shares.values())))
+        started = time.monotonic()
+        outputs: list[Path] | None = [work / "0.candidates"]
+        if jobs == 1:
+            if not self.read_pages(shares, work / "0.candidates"):
+                return EXIT_FAILED
+        else:
+            outputs = self.run_workers(shares, jobs, work, opts)
+        if outputs is None:
+            return EXIT_FAILED
+        read = time.monotonic() - started
+        state = ArchiveState.from_settings(self.settings)
+        outcome = write_candidates(archive, outputs, state, setting(self.settings, "WORKER_ID"),
+                                   bool_setting(self.settings, "ARCHIVE_FSYNC"))
+        shutil.rmtree(work, ignore_errors=True)
+        pages = sum(len(u) for u in shares.values())
+        rejects = {k.split("/", 1)[1]: v for k, v in sorted(outcome.items()) if k.startswith("rejected/")}
+        for name in shares:
+            if outcome[f"archived/{name}"] or shares[name]:
+                print(f"reparse: {name}: {outcome[f'archived/{name}']} record(s) archived into {archive}")
+        rate = pages / max(read, 1e-6)
+        print(f"reparse: {pages} article(s) read by {jobs} worker(s) in {read:.1f} s ({rate:.0f}/s); "
+              f"archived {outcome['archived']}, duplicates {outcome['duplicate']}, rejected {outcome['rejected']}"
+              f"{' ' + json.dumps(rejects) if rejects else ''}, already known {outcome['known']}; into {archive}")
+        return 0
+
+    def first_pages(self, opts: Namespace) -> dict[str, list[str]]:
+        """Each spider's article first pages in the WARC files, in the order they lie there."""
+        assert self.crawler_process is not None
+        index = index_for(",".join(str(f) for f in self.files))
+        loader = self.crawler_process.spider_loader
+        names = [n.strip() for n in (opts.spiders or "").split(",") if n.strip()] or loader.list()
+        shares: dict[str, list[str]] = {}
         for name in names:
-            spider = process.spider_loader.load(name)()
-            if not isinstance(spider, PortalSpider):
-                continue
-            firsts = [u for u in urls if (ref := spider.article_ref(u)) is not None and ref.page == 0 and ref.url == u]
-            if not firsts:
+            spider = loader.load(name)()
+            if isinstance(spider, PortalSpider):
+                shares[name] = sorted(
+                    (u for u in index.urls() if (ref := spider.article_ref(u)) is not None and ref.page == 0
+                     and ref.url == u), key=lambda u: position(index.find(u)))
+        return shares
+
+    def read_pages(self, shares: dict[str, list[str]], output: Path) -> bool:
+        """Crawl the first pages from the WARC files in this process, their records and verdicts
+        to ``output``; whether every spider finished."""
+        assert self.crawler_process is not None and self.settings is not None
+        self.settings.set("ITEM_PIPELINES", {"newsarchive.pipelines.candidates.CandidatePipeline": 300},
+                          priority="cmdline")
+        self.settings.set("REPARSE_CANDIDATES", str(output), priority="cmdline")
+        process = self.crawler_process
+        failed: list[str] = []
+        for name, urls in shares.items():
+            if not urls:
                 continue
             crawler = process.create_crawler(name)
 
-            def closed(spider: Any, reason: str, _name: str = name, _crawler: Any = crawler) -> None:
-                totals[_name] = int(_crawler.stats.get_value(counts.key(counts.ARCHIVED), 0))
-                if reason != "finished" or _crawler.stats.get_value(counts.key(counts.WRITE_FAILED)):
+            def closed(spider: Any, reason: str, _name: str = name) -> None:
+                if reason != "finished":
                     failed.append(f"{_name} ({reason})")
 
             crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
-            process.crawl(crawler, start_urls=firsts)
-        for path, parts in sorted(DAMAGED.items()):
-            print(f"reparse: skipped {parts} damaged part(s) of {path}: its whole records were read", file=sys.stderr)
-        if not totals and not process.crawlers:
-            print("reparse: no article of this project's spiders in those WARC files")
-            return 0
+            process.crawl(crawler, start_urls=urls)
         process.start()
-        for name, count in totals.items():
-            print(f"reparse: {name}: {count} record(s) archived into {archive}")
         if failed:
             print(f"reparse: did not complete: {', '.join(failed)}", file=sys.stderr)
-            return EXIT_FAILED
-        return 0
+            return False
+        finish_candidates(output)
+        return True
+
+    def run_workers(self, shares: dict[str, list[str]], jobs: int, work: Path, opts: Namespace) -> list[Path] | None:
+        """Read every ``jobs``-th first page of each spider in each of ``jobs`` shares (a
+        multi-page article's further pages go with its first): ``jobs - 1`` worker processes and
+        this one; their candidates files."""
+        index = work / "index.pickle"
+        save_index(",".join(str(f) for f in self.files), index)  # read once, here, not once a worker
+        outputs, procs = [], []
+        for k in range(1, jobs):
+            urls_file = work / f"{k}.urls.json"
+            urls_file.write_text(json.dumps({name: urls[k::jobs] for name, urls in shares.items()}), encoding="utf-8")
+            output = work / f"{k}.candidates"
+            args = [sys.executable, "-m", "scrapy", "reparse", *map(str, self.files), "--jobs", "1",
+                    "--candidates", str(output), "--urls-file", str(urls_file)]
+            args += [arg for pair in opts.set if not pair.startswith("ARCHIVE_DIR=") for arg in ("-s", pair)]
+            args += ["-s", f"ARCHIVE_DIR={work / f'{k}.scratch'}", "-s", f"REPLAY_INDEX={index}"]
+            procs.append(subprocess.Popen(args, cwd=os.getcwd(), preexec_fn=die_with_parent))
+            outputs.append(output)
+        own = work / "0.candidates"  # this process reads the first share meanwhile
+        done = self.read_pages({name: urls[0::jobs] for name, urls in shares.items()}, own)
+        codes = [proc.wait() for proc in procs]
+        if not done or any(codes):
+            print(f"reparse: a worker failed (exit statuses {codes}); the archive is unchanged", file=sys.stderr)
+            return None
+        return [own, *outputs]
 
     def process_options(self, args: list[str], opts: Namespace) -> None:
         super().process_options(args, opts)
