@@ -1,9 +1,10 @@
 """``scrapy reparse PATH…``: rebuild records offline from WARC files with today's loaders.
 
 Every article first page found in the WARC files is crawled again from them (replay), through the
-same spiders, validation, dedupe and store, into ``ARCHIVE_DIR``. No request leaves the machine
-and nothing new is written to WARC. With ``--replace`` the records are rebuilt aside, under the
-archive's lock, and switched in at once (:mod:`newsarchive.archive_switch`): the old records,
+same spiders and validation, by ``--jobs`` processes, and one writer settles duplicates and stores
+the records into ``ARCHIVE_DIR`` in WARC order (:mod:`newsarchive.pipelines.candidates`). No
+request leaves the machine and nothing new is written to WARC. With ``--replace`` the records are
+rebuilt aside, under the archive's lock, and switched in at once (:mod:`newsarchive.archive_switch`): the old records,
 rejects, duplicates and state go to ``ARCHIVE_DIR/replaced/<time>/`` (never deleted), and what the
 crawl knows (list pages, validators, payload digests, pending and owed work) is carried over.
 """
