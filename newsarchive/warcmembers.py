@@ -37,16 +37,12 @@ def whole_members(data: bytes) -> tuple[list[tuple[int, int]], int]:
     found: list[tuple[int, int]] = []
     end = 0
     pos = 0
+    view = memoryview(data)
     while pos < len(data):
-        inflater = zlib.decompressobj(zlib.MAX_WBITS + 16)
-        try:
-            record = inflater.decompress(data[pos:])
-        except zlib.error:
-            record = b""
-        if inflater.eof and _record_whole(record):
-            length = len(data) - pos - len(inflater.unused_data)
-            found.append((pos, length))
-            pos += length
+        member = _member_at(view, pos)
+        if member is not None:
+            found.append((pos, member))
+            pos += member
             end = pos
             continue
         following = data.find(_GZIP_MAGIC, pos + 1)
@@ -54,3 +50,24 @@ def whole_members(data: bytes) -> tuple[list[tuple[int, int]], int]:
             break
         pos = following
     return found, end
+
+
+_CHUNK = 1 << 16
+
+
+def _member_at(view: memoryview, pos: int) -> int | None:
+    """The length of the whole record's gzip member at ``pos``, or None. Fed in chunks: handing
+    zlib the rest of the file would copy it (and its leftover) once a member."""
+    inflater = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    parts: list[bytes] = []
+    fed = pos
+    try:
+        while not inflater.eof and fed < len(view):
+            chunk = view[fed:fed + _CHUNK]
+            parts.append(inflater.decompress(chunk))
+            fed += len(chunk)
+    except zlib.error:
+        return None
+    if not inflater.eof or not _record_whole(b"".join(parts)):
+        return None
+    return fed - len(inflater.unused_data) - pos
