@@ -18,7 +18,6 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
 from newsarchive import counts
@@ -110,8 +109,6 @@ class ArchiveFaults:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchiveFaults:
-        if crawler.settings.get("ARCHIVE_DIR") is None:
-            raise NotConfigured
         ext = cls(crawler)
         crawler.signals.connect(ext.failed, signal=signals.item_error)
         crawler.signals.connect(ext.failed, signal=signals.spider_error)

@@ -18,6 +18,21 @@ Behaviour = Callable[[BaseHTTPRequestHandler], None]
 Route = tuple[int, dict[str, str], bytes] | Behaviour
 
 
+def wait_until_up(probe: Callable[[], object], errors: type[BaseException] | tuple[type[BaseException], ...],
+                  seconds: float, pause: float = 0.05) -> None:
+    """Call ``probe`` until it stops raising ``errors`` (a server a test started is answering);
+    after ``seconds`` the last error is raised."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            probe()
+            return
+        except errors:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+
+
 def send(handler: BaseHTTPRequestHandler, status: int, headers: Mapping[str, str], body: bytes) -> None:
     handler.send_response(status)
     for name, value in headers.items():

@@ -5,10 +5,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from loopback import wait_until_up
 
 
 def free_port() -> int:
@@ -34,16 +35,7 @@ def redis_server(workdir: Path, password: str | None = None) -> Iterator[str]:
     try:
         import redis
 
-        client = redis.Redis.from_url(url)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_until_up(redis.Redis.from_url(url).ping, redis.exceptions.ConnectionError, 10)
         yield url
     finally:
         proc.terminate()

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from helpers import FIXTURES, ROOT, crawl, read_records
+from loopback import wait_until_up
 from redis_server import free_port
 
 TOOLS = ROOT / ".venv-tools" / "bin"
@@ -25,15 +25,7 @@ def wayback(collections: Path) -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()  # loopback
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        wait_until_up(lambda: urllib.request.urlopen(url, timeout=2).read(), OSError, 30, pause=0.2)  # loopback
         yield url
     finally:
         proc.terminate()

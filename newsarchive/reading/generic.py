@@ -43,7 +43,6 @@ from newsarchive.reading.page import SKIP_TAGS, text_of, xpath
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _TITLE_HINT = re.compile(r"title|(?<![a-z])tit(?![a-z])|headline|biaoti", re.I)
-_CRUMB_LABEL = CRUMB_LABEL
 _CRUMB_SEPARATORS = re.compile(r"\s*(?:>>|»|›|>|＞|→|/|\|)\s*")
 _NOT_CRUMBS = frozenset({"浏览文章", "正文", "瀏覽文章", "详情", "文章详情", "内容"})
 _INFO_MARKER = re.compile(r"来源|來源|时间|時間|日期|发布|發布|作者|稿源")
@@ -262,7 +261,7 @@ def _headline_above(lines: list[Line], info_at: int, reading: Reading) -> int | 
     for i in range(info_at - 1, max(-1, info_at - 3), -1):
         text = lines[i].text
         if (lines[i].image is None and 4 <= len(text) <= 80 and not lines[i].links * 2 > len(text)
-                and "。" not in text and not is_site_chrome(text) and not _CRUMB_LABEL.search(text)):
+                and "。" not in text and not is_site_chrome(text) and not CRUMB_LABEL.search(text)):
             reading.title = text
             return i
     return None
@@ -306,11 +305,11 @@ def _outlet_like(text: str) -> bool:
 def _read_crumbs(root: HtmlElement, reading: Reading) -> None:
     """The trail after a 位置 label: link texts and the words between separators, in order."""
     for node in xpath("//body//*[text()[contains(., '位置')]]")(root):
-        if node.tag in SKIP_TAGS or not _CRUMB_LABEL.search(text_of(node)):
+        if node.tag in SKIP_TAGS or not CRUMB_LABEL.search(text_of(node)):
             continue
         holder = node
         for _ in range(3):  # the label may sit in a <span> of its own beside the links
-            label_only = not _CRUMB_LABEL.sub("", text_of(holder)).strip(" :：\u3000\xa0")
+            label_only = not CRUMB_LABEL.sub("", text_of(holder)).strip(" :：\u3000\xa0")
             if not label_only or holder.find(".//a") is not None or holder.getparent() is None:
                 break
             holder = holder.getparent()
@@ -326,7 +325,7 @@ def _trail(holder: HtmlElement) -> list[str]:
     def words(text: str | None) -> None:
         if not text:
             return
-        label = _CRUMB_LABEL.search(text)
+        label = CRUMB_LABEL.search(text)
         if label:
             text = text[label.end():].lstrip(" :：\u3000\xa0")
         pieces.extend(p for p in (clean_text(t) for t in _CRUMB_SEPARATORS.split(text)) if p)
@@ -348,4 +347,4 @@ def _trail(holder: HtmlElement) -> list[str]:
 
     words(holder.text)
     visit(holder, 0)
-    return [p for p in pieces if p not in _NOT_CRUMBS and not _CRUMB_LABEL.fullmatch(p) and p.strip(" :：")]
+    return [p for p in pieces if p not in _NOT_CRUMBS and not CRUMB_LABEL.fullmatch(p) and p.strip(" :：")]

@@ -1,5 +1,6 @@
-"""robots.txt through the real engine against a loopback server: every request waits for it, start
-pages included; its Crawl-delay spaces the requests; a refusal is counted, not an error."""
+"""Honest captures, through the real engine against a loopback server: robots.txt for every request,
+start pages included, and its Crawl-delay; a refusal counted, not an error; parked retries kept
+across a JOBDIR pause; replayed and live captures never mixed in one archive."""
 
 from __future__ import annotations
 
