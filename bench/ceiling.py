@@ -54,7 +54,7 @@ def main() -> None:
                         settings = [*settings, "-s", f"SPIDER_MODULES={module}"]
                     archive = work / f"archive-{n}-{i}"
                     run = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s", f"ARCHIVE_DIR={archive}",
-                                       "-s", f"STATS_DUMP_FILE={archive}/stats.json", *settings, *FAST), env=env)
+                                       "-s", f"RUN_STATS_FILE={archive}/stats.json", *settings, *FAST), env=env)
                     assert run.returncode == 0, run.stderr[-3000:]
                     times.setdefault(name, []).append(run.seconds)
                     stats = json.loads((archive / "stats.json").read_text())

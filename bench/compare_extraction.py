@@ -27,8 +27,8 @@ tree, fixtures, passes = sys.argv[1], sys.argv[2], int(sys.argv[3])
 sys.path.insert(0, tree)
 from pathlib import Path
 from scrapy import Request
-from newsarchive.processors import content_hash, detect_script
-from newsarchive.replay import build_response, read_case
+from newsarchive.reading.text import content_hash, detect_script
+from newsarchive.archive.replay import build_response, read_case
 from newsarchive.spiders.ganzi import GanziSpider
 from newsarchive.spiders.jilin import JilinSpider
 

@@ -40,14 +40,14 @@ def main() -> None:
             bare_times.append(bare_download(start, work, env))
             archive = work / f"archive-{n}"
             full = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s", f"ARCHIVE_DIR={archive}",
-                                "-s", f"STATS_DUMP_FILE={archive}/stats.json", *FAST), env=env)
+                                "-s", f"RUN_STATS_FILE={archive}/stats.json", *FAST), env=env)
             assert full.returncode == 0, full.stderr[-3000:]
             full_times.append(full.seconds)
         stats = json.loads((work / "archive-0" / "stats.json").read_text())
         archived = stats.get("newsarchive/archived", 0)
         before = len(server.requests())
         second = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s", f"ARCHIVE_DIR={work}/archive-0",
-                              "-s", f"STATS_DUMP_FILE={work}/second.json", *FAST), env=env)
+                              "-s", f"RUN_STATS_FILE={work}/second.json", *FAST), env=env)
         assert second.returncode == 0, second.stderr[-3000:]
         second_requests = server.requests()[before:]
     second_stats = json.loads((work / "second.json").read_text())

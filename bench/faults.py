@@ -24,7 +24,7 @@ from pathlib import Path
 
 from common import FAST, ROOT, machine, scrapy, sitegen
 
-from newsarchive.warcmembers import whole_members
+from newsarchive.archive.warcmembers import whole_members
 
 
 def check(archive: Path, expected: int) -> dict[str, int]:
@@ -53,7 +53,7 @@ def check(archive: Path, expected: int) -> dict[str, int]:
 def crawl(archive: Path, site: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     args = scrapy("crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}", "-s", f"ARCHIVE_DIR={archive}",
                   "-s", f"REPLAY_DIR={site}", "-s", "FOLLOW_RELATED=False", "-s", "RETRY_TIMES=1",
-                  "-s", "RETRY_BACKOFF_BASE=0.05", *FAST, *extra)
+                  "-s", "BACKOFF_BASE=0.05", *FAST, *extra)
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
 
 

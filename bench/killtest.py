@@ -24,7 +24,7 @@ from pathlib import Path
 
 from common import FAST, ROOT, machine, scrapy, sitegen
 
-from newsarchive.warcmembers import whole_members
+from newsarchive.archive.warcmembers import whole_members
 
 
 def lines(archive: Path) -> int:

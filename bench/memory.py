@@ -17,7 +17,7 @@ from pathlib import Path
 
 from common import FAST, machine, scrapy, sitegen, timed
 
-from newsarchive.state import ArchiveState
+from newsarchive.archive.state import ArchiveState
 
 
 def fill(archive: Path, count: int) -> None:

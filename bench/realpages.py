@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT))
 from scrapy import Request  # noqa: E402
 from scrapy.http import TextResponse  # noqa: E402
 
-from newsarchive.processors import content_hash, detect_script, parse_published  # noqa: E402
-from newsarchive.replay import build_response, read_case  # noqa: E402
+from newsarchive.archive.replay import build_response, read_case  # noqa: E402
+from newsarchive.reading.dates import parse_published  # noqa: E402
+from newsarchive.reading.text import content_hash, detect_script  # noqa: E402
 from newsarchive.spiders.ganzi import GanziSpider  # noqa: E402
 from newsarchive.spiders.jilin import JilinSpider  # noqa: E402
 

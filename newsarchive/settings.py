@@ -29,20 +29,20 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.store.JsonLinesStore": 800,
 }
 DOWNLOADER_MIDDLEWARES = {
-    # robots.txt for every request, start pages included, and its Crawl-delay (newsarchive/robots.py)
+    # robots.txt for every request, start pages included, and its Crawl-delay (newsarchive/crawl/robots.py)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "newsarchive.robots.RobotsMiddleware": 100,
+    "newsarchive.crawl.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "newsarchive.retry.BackoffRetryMiddleware": 550,
-    "newsarchive.conditional.ConditionalRequestsMiddleware": 560,
+    "newsarchive.crawl.retry.BackoffRetryMiddleware": 550,
+    "newsarchive.crawl.conditional.ConditionalRequestsMiddleware": 560,
     # Next to the downloader: requests as sent, responses as received (before decompression).
-    "newsarchive.warc.WarcCaptureMiddleware": 950,
+    "newsarchive.archive.warc.WarcCaptureMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     # Learns the lines a site prints on many pages (its frame), for validation's chrome_body check.
-    "newsarchive.sitechrome.SiteChromeMiddleware": 100,
+    "newsarchive.crawl.sitechrome.SiteChromeMiddleware": 100,
 }
-LOG_FORMATTER = "newsarchive.logformatter.ArchiveLogFormatter"
+LOG_FORMATTER = "newsarchive.crawl.logformatter.ArchiveLogFormatter"
 
 # --- incremental runs and validation -----------------------------------------------------------
 INCREMENTAL = True  # skip archived articles before download and stop paging at known articles
@@ -65,7 +65,7 @@ IMAGES_MAX_SIZE = 10 * 1024 * 1024  # bytes; a larger picture is not captured (r
 IMAGES_OTHER_HOSTS = False  # capture pictures on hosts outside the portal's domains too (CDNs)
 FOLLOW_RELATED = True  # follow article links on article pages (上一篇/下一篇); reparse turns it off
 WORKER_ID = ""  # names this process's JSONL and WARC files when several write into one archive
-ARCHIVE_STATE = "newsarchive.state.ArchiveState"  # RedisState when REDIS_URL is set
+ARCHIVE_STATE = "newsarchive.archive.state.ArchiveState"  # RedisState when REDIS_URL is set
 # SQLite state writes are committed in groups: after this many writes, or this many seconds after a
 # group began, and when a spider closes. A crash loses no record (the JSONL files are replayed).
 STATE_COMMIT_EVERY = 100
@@ -77,20 +77,20 @@ RUN_ID = ""  # workers with the same RUN_ID form one crawl (default: the UTC hou
 REDIS_REQUIRE_PERSISTENCE = False  # refuse to start on a Redis that keeps nothing across a restart (else warn)
 WORKER_HEARTBEAT_TTL = 60  # seconds without a heartbeat before a worker's taken requests are put back
 ADDONS = {
-    "newsarchive.replay.ReplayAddon": 0,
-    "newsarchive.frontier.RedisAddon": 10,
-    "newsarchive.contact.ContactAddon": 20,
-    "newsarchive.contracts.CheckAddon": 30,
+    "newsarchive.archive.replay.ReplayAddon": 0,
+    "newsarchive.frontier.addon.RedisAddon": 10,
+    "newsarchive.crawl.contact.ContactAddon": 20,
+    "newsarchive.spiders.contracts.CheckAddon": 30,
 }
-# scrapy check: each portal's sample pages through the shared callbacks (newsarchive/contracts.py).
+# scrapy check: each portal's sample pages through the shared callbacks (newsarchive/spiders/contracts.py).
 SPIDER_CONTRACTS = {
-    "newsarchive.contracts.SampleContract": 10,
-    "newsarchive.contracts.ValidRecordContract": 10,
+    "newsarchive.spiders.contracts.SampleContract": 10,
+    "newsarchive.spiders.contracts.ValidRecordContract": 10,
 }
 
 # --- politeness on the live sites ------------------------------------------------------------------
 CONTACT = "https://github.com/newsarchive/newsarchive"  # who to write to about this crawler (a placeholder: set it)
-# Rebuilt from CONTACT by newsarchive.contact.ContactAddon when CONTACT is given with -s.
+# Rebuilt from CONTACT by newsarchive.crawl.contact.ContactAddon when CONTACT is given with -s.
 USER_AGENT = f"newsarchive/{__version__} (+{CONTACT}; archival crawler)"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
@@ -106,8 +106,8 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 CONCURRENT_ITEMS = 16  # a page yields one record and a few requests: 100 idle workers only cost time
 RETRY_ENABLED = True
 RETRY_TIMES = 3
-RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubling for each further one
-RETRY_BACKOFF_MAX = 60.0  # longest wait before a retry, Retry-After included
+BACKOFF_BASE = 1.0  # seconds before the first retry, doubling for each further one
+BACKOFF_MAX = 60.0  # longest wait before a retry, Retry-After included
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -115,11 +115,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 EXTENSIONS = {
-    "newsarchive.faults.ArchiveFaults": 0,
-    "newsarchive.statsdump.StatsDump": 500,
-    "newsarchive.progress.ProgressLog": 500,
+    "newsarchive.archive.faults.ArchiveFaults": 0,
+    "newsarchive.crawl.statsdump.StatsDump": 500,
+    "newsarchive.crawl.progress.ProgressLog": 500,
 }
-STATS_DUMP_FILE = ""  # write the final crawl stats as JSON here (tools and tests read it)
+RUN_STATS_FILE = ""  # write the final crawl stats as JSON here (tools and tests read it)
 PROGRESS_INTERVAL = 60.0  # seconds between per-source progress lines in the log (0: none)
 
 # --- crawlall health checks ----------------------------------------------------------------------

@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from scrapy import Request
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.test import get_crawler
 
-from newsarchive.archive_paths import record_files
+from newsarchive.archive.paths import record_files
+from newsarchive.archive.replay import CASE_META, build_response, read_case
+from newsarchive.spiders.base import PortalSpider
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -108,7 +112,7 @@ def crawl(spider: str, archive: Path, *extra: str, replay: Path | None = None,
     stats_file = archive / f"stats-{spider}.json"
     args = ["crawl", spider, "-s", f"SPIDER_MODULES={SPIDER_MODULES}", "-s", f"ARCHIVE_DIR={archive}",
             "-s", f"REPLAY_DIR={replay or fixture_dir(spider)}",
-            "-s", f"STATS_DUMP_FILE={stats_file}", "-s", "LOG_LEVEL=INFO", *extra]
+            "-s", f"RUN_STATS_FILE={stats_file}", "-s", "LOG_LEVEL=INFO", *extra]
     proc = scrapy_cmd(*args, **kwargs)
     assert "Traceback" not in proc.stderr, proc.stderr[-6000:]
     return dict(json.loads(stats_file.read_text(encoding="utf-8")))
@@ -154,3 +158,32 @@ def body_f1(found: str, expected: str) -> float:
         return 0.0
     precision, recall = overlap / sum(a.values()), overlap / sum(b.values())
     return 2 * precision * recall / (precision + recall)
+
+
+def read_in_process(source: str, url: str, archive: Path, **settings: Any) -> list[dict[str, Any]]:
+    """The records a portal's callbacks make of a fixture article, without the engine: the first
+    page's recorded bytes go to ``parse_article``, each further page a callback asks for (a part of
+    a multi-page article) to the callback it names. Pictures are not fetched, related articles not
+    followed; the state lives in ``archive``."""
+    spider_cls = spider_loader().load(source)
+    crawler = get_crawler(spider_cls, {"ARCHIVE_DIR": str(archive), "CAPTURE_IMAGES": False,
+                                       "FOLLOW_RELATED": False, **settings})
+    spider = spider_cls.from_crawler(crawler)
+    assert isinstance(spider, PortalSpider)
+    cases = {case.url: case for case in (read_case(d) for d in fixture_dir(source).iterdir()
+                                         if (d / CASE_META).exists())}
+    queue = [Request(url, callback=spider.parse_article)]
+    records = []
+    while queue:
+        request = queue.pop(0)
+        case = cases[request.url]
+        response = build_response(request, case.status, case.headers, case.body())
+        assert request.callback is not None
+        for out in request.callback(response, **request.cb_kwargs) or ():
+            if isinstance(out, Request):
+                if out.url in cases:
+                    queue.append(out)
+            else:
+                records.append(dict(out))
+    spider.closed("finished")
+    return records

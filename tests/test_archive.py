@@ -19,9 +19,9 @@ import sitegen
 from helpers import FIXTURES, ROOT, STRICT, crawl, read_records, scrapy_cmd
 from sitegen import Page
 
+from newsarchive.archive.jsonl import dump_line
+from newsarchive.archive.state import ArchiveState
 from newsarchive.items import Article
-from newsarchive.jsonl import dump_line
-from newsarchive.state import ArchiveState
 
 
 def all_lines_whole(archive: Path) -> list[dict]:
@@ -35,6 +35,7 @@ def all_lines_whole(archive: Path) -> list[dict]:
     return records
 
 
+@pytest.mark.crawl
 def test_second_run_fetches_list_pages_only(tmp_path: Path) -> None:
     for source in ("jilin", "ganzi"):
         first = crawl(source, tmp_path)
@@ -55,6 +56,7 @@ def gen_crawl(archive: Path, site_dir: Path, *extra: str) -> dict:
     return crawl("ganzi", archive, "-a", f"start_urls={sitegen.list_url(0)}", *extra, replay=site_dir)
 
 
+@pytest.mark.crawl
 def test_exactly_the_new_articles_are_fetched(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     first = gen_crawl(archive, sitegen.write_replay(sitegen.site(60), tmp_path / "site1"))
@@ -67,6 +69,7 @@ def test_exactly_the_new_articles_are_fetched(tmp_path: Path) -> None:
     assert {f"ganzi:{n}" for n in range(100060, 100063)} <= set(ids)
 
 
+@pytest.mark.crawl
 def test_repost_under_a_new_id_is_caught_by_content_hash(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     gen_crawl(archive, sitegen.write_replay(sitegen.site(10), tmp_path / "site1"))
@@ -109,6 +112,7 @@ def kill_after(archive: Path, site_dir: Path, lines: int, deadline: float = 60) 
     return False
 
 
+@pytest.mark.crawl
 def test_sigkill_at_several_points_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     total = 300
     site_dir = sitegen.write_replay(sitegen.site(total), tmp_path / "site")
@@ -127,6 +131,7 @@ def test_sigkill_at_several_points_loses_and_duplicates_nothing(tmp_path: Path) 
         assert check.returncode == 0, f"{path.name} is not readable"
 
 
+@pytest.mark.crawl
 def test_torn_last_line_is_repaired_and_its_article_fetched_again(tmp_path: Path) -> None:
     site_dir = sitegen.write_replay(sitegen.site(5), tmp_path / "site")
     archive = tmp_path / "archive"
@@ -148,6 +153,7 @@ def test_torn_last_line_is_repaired_and_its_article_fetched_again(tmp_path: Path
     assert len(records) == 5
 
 
+@pytest.mark.crawl
 def test_lines_written_before_a_crash_are_registered_on_the_next_run(tmp_path: Path) -> None:
     """A line written but not yet in the state (killed in between) is recovered, not fetched twice."""
     site_dir = sitegen.write_replay(sitegen.site(3), tmp_path / "site")
@@ -211,6 +217,7 @@ def bad_site() -> tuple[dict[str, Page], dict[int, str]]:
     return base, reasons
 
 
+@pytest.mark.crawl
 def test_every_reject_reason_from_a_bad_page(tmp_path: Path) -> None:
     site, reasons = bad_site()
     archive = tmp_path / "archive"
@@ -233,6 +240,7 @@ def test_every_reject_reason_from_a_bad_page(tmp_path: Path) -> None:
 
 # --- crawlall -----------------------------------------------------------------------------------------
 
+@pytest.mark.crawl
 def test_crawlall_archives_both_portals_and_writes_a_summary(tmp_path: Path) -> None:
     proc = scrapy_cmd("crawlall", "-s", f"REPLAY_DIR={FIXTURES}", "-s", f"ARCHIVE_DIR={tmp_path}")
     [run] = list((tmp_path / "runs").glob("*.json"))
@@ -250,6 +258,7 @@ def test_crawlall_archives_both_portals_and_writes_a_summary(tmp_path: Path) -> 
         assert f"(published {newest}: {days[newest]}" in proc.stdout
 
 
+@pytest.mark.crawl
 def test_crawlall_exits_nonzero_for_a_dead_source_and_runs_the_others(tmp_path: Path) -> None:
     only_jilin = tmp_path / "fixtures"
     shutil.copytree(FIXTURES / "jilin", only_jilin / "jilin")
@@ -263,6 +272,7 @@ def test_crawlall_exits_nonzero_for_a_dead_source_and_runs_the_others(tmp_path: 
     assert "no list page could be read" in by_source["ganzi"]["problems"]
 
 
+@pytest.mark.crawl
 def test_crawlall_exits_nonzero_when_rejects_are_too_many(tmp_path: Path) -> None:
     site, _ = bad_site()
     sitegen.write_replay(site, tmp_path / "site")
@@ -272,6 +282,7 @@ def test_crawlall_exits_nonzero_when_rejects_are_too_many(tmp_path: Path) -> Non
     assert "reject rate" in proc.stdout
 
 
+@pytest.mark.crawl
 def test_two_simultaneous_crawlall_runs(tmp_path: Path) -> None:
     site_dir = sitegen.write_replay(sitegen.site(40), tmp_path / "site")
     archive = tmp_path / "a"
@@ -331,6 +342,7 @@ def test_a_portal_whose_canonical_url_leaves_its_domains_archives_nothing_and_sa
     assert record is not None and record["id"] == "ganzi:1"
 
 
+@pytest.mark.crawl
 def test_an_article_that_failed_is_fetched_once_on_the_next_run(tmp_path: Path) -> None:
     site = sitegen.site(5)
     broken = dict(site)
@@ -373,6 +385,7 @@ def test_group_commits_are_a_prefix_of_the_writes(tmp_path: Path) -> None:
     state.close()
 
 
+@pytest.mark.crawl
 def test_a_crawl_paused_with_jobdir_resumes_and_archives_everything_once(tmp_path: Path) -> None:
     """Scrapy's pause and resume (JOBDIR): the first SIGINT stops the crawl gracefully and keeps its
     queue and the spider's ``state`` dict; the same command resumes it."""

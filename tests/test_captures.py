@@ -12,9 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sitegen
 from helpers import ROOT, STRICT, read_records
 from loopback import serve
+
+pytestmark = pytest.mark.crawl
 
 ROBOTS = "http://www.kbcmw.com/robots.txt"
 
@@ -24,7 +27,7 @@ def crawl_live(archive: Path, routes: dict, *extra: str) -> tuple[subprocess.Com
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         proc = subprocess.run(
             [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-s", f"ARCHIVE_DIR={archive}",
-             "-s", f"STATS_DUMP_FILE={archive}/stats.json", "-s", "AUTOTHROTTLE_ENABLED=False",
+             "-s", f"RUN_STATS_FILE={archive}/stats.json", "-s", "AUTOTHROTTLE_ENABLED=False",
              "-s", "DOWNLOAD_DELAY=0", "-s", "FOLLOW_RELATED=False", "-s", "LOG_LEVEL=INFO", *extra],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
         stats = json.loads((archive / "stats.json").read_text(encoding="utf-8"))

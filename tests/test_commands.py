@@ -8,8 +8,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from helpers import FIXTURES, PORTAL_PACKAGES, ROOT, SPIDER_MODULES, scrapy_cmd, sources
 from loopback import serve
+
+pytestmark = pytest.mark.crawl
 
 
 def test_scrapy_list() -> None:

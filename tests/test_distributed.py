@@ -21,7 +21,9 @@ from loopback import serve
 from redis_server import redis_server
 from scrapy.settings import Settings
 
-from newsarchive.redis_state import RedisState
+from newsarchive.frontier.redis_state import RedisState
+
+pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
@@ -207,7 +209,7 @@ def test_a_redis_that_lost_its_data_is_not_believed(tmp_path: Path, redis_url: s
 def test_a_run_during_which_redis_lost_its_data_is_not_complete(tmp_path: Path, redis_url: str) -> None:
     import redis
 
-    from newsarchive.state import StateLost
+    from newsarchive.archive.state import StateLost
 
     settings = Settings({"ARCHIVE_DIR": str(tmp_path), "REDIS_URL": redis_url, "WORKER_ID": "w1", "RUN_ID": "r"})
     state = RedisState.from_settings(settings)

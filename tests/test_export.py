@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 from helpers import FIXTURES, crawl, read_records, scrapy_cmd
 
-from newsarchive.export import columns, dataframe
+from newsarchive.archive.export import columns, dataframe
+
+pytestmark = pytest.mark.crawl
 
 REJECT = {"reason": "short_body", "reasons": ["short_body"], "source": "jilin", "url": "https://news.cnjiwang.com/x.html",
           "item": {"title": "x", "published_at": "not a time", "authors": "not a list"}}

@@ -14,7 +14,7 @@ import pytest
 from helpers import FIXTURES, ROOT, STRICT, read_records
 from scrapy.settings import Settings
 
-from newsarchive.frontier import REDIS_PACKAGES, RedisAddon
+from newsarchive.frontier.addon import REDIS_PACKAGES, RedisAddon
 
 # A real crawl of the fixtures in one process, then which Redis packages it imported.
 CRAWL = """
@@ -31,6 +31,7 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in sy
 """
 
 
+@pytest.mark.crawl
 def test_a_crawl_without_redis_url_imports_no_redis_package(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", CRAWL, str(FIXTURES / "ganzi"), str(tmp_path),
                            ",".join(REDIS_PACKAGES)], cwd=ROOT, env={**os.environ, **STRICT},
@@ -48,11 +49,11 @@ def test_redis_url_without_the_extra_says_what_to_install(hidden: str, monkeypat
     with pytest.raises(ImportError, match=r"newsarchive\[redis\]") as raised:
         RedisAddon().update_settings(settings)
     assert hidden in str(raised.value)
-    assert settings.get("SCHEDULER") != "newsarchive.distributed.ReliableScheduler"
+    assert settings.get("SCHEDULER") != "newsarchive.frontier.scheduler.ReliableScheduler"
 
 
 def test_redis_url_with_the_extra_switches_the_frontier() -> None:
     settings = Settings({"REDIS_URL": "redis://127.0.0.1:1/0"})
     RedisAddon().update_settings(settings)
-    assert settings.get("SCHEDULER") == "newsarchive.distributed.ReliableScheduler"
-    assert settings.get("ARCHIVE_STATE") == "newsarchive.redis_state.RedisState"
+    assert settings.get("SCHEDULER") == "newsarchive.frontier.scheduler.ReliableScheduler"
+    assert settings.get("ARCHIVE_STATE") == "newsarchive.frontier.redis_state.RedisState"

@@ -25,15 +25,15 @@ from helpers import crawl, read_records, scrapy_cmd
 from scrapy.settings import Settings
 from sitegen import Page
 
-from newsarchive.archive_switch import switch
-from newsarchive.faults import ArchiveWriteError
-from newsarchive.jsonl import DailyFiles, dump_line
-from newsarchive.replay import read_warc
-from newsarchive.state import ArchiveState
-from newsarchive.warc import WarcFile, repair_warc
-from newsarchive.warcmembers import whole_members
+from newsarchive.archive.faults import ArchiveWriteError
+from newsarchive.archive.jsonl import DailyFiles, dump_line
+from newsarchive.archive.replay import read_warc
+from newsarchive.archive.state import ArchiveState
+from newsarchive.archive.switch import switch
+from newsarchive.archive.warc import WarcFile, repair_warc
+from newsarchive.archive.warcmembers import whole_members
 
-FAST = ("-s", "RETRY_TIMES=1", "-s", "RETRY_BACKOFF_BASE=0.05", "-s", "FOLLOW_RELATED=False")
+FAST = ("-s", "RETRY_TIMES=1", "-s", "BACKOFF_BASE=0.05", "-s", "FOLLOW_RELATED=False")
 
 
 def site_crawl(archive: Path, pages: dict[str, Page], replay: Path, *extra: str) -> dict:
@@ -51,6 +51,7 @@ def owed(archive: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT url FROM owed_lists")]
 
 
+@pytest.mark.crawl
 def test_a_list_page_failing_once_is_walked_on_from_by_the_next_run(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     site = sitegen.site(300)  # 15 list pages of 20
@@ -74,6 +75,7 @@ def test_a_list_page_failing_once_is_walked_on_from_by_the_next_run(tmp_path: Pa
     assert third.get("newsarchive/list_pages") == 1  # an ordinary incremental run again
 
 
+@pytest.mark.crawl
 def test_a_list_page_failing_every_run_stays_owed(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     site = sitegen.site(60)
@@ -86,6 +88,7 @@ def test_a_list_page_failing_every_run_stays_owed(tmp_path: Path) -> None:
     assert (url, runs, reason) == (sitegen.list_url(1), 3, "HTTP 503")
 
 
+@pytest.mark.crawl
 def test_an_endless_pager_is_walked_a_bounded_step_each_run(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     site = sitegen.site(40, per_page=2)  # 20 list pages
@@ -104,6 +107,7 @@ def test_an_endless_pager_is_walked_a_bounded_step_each_run(tmp_path: Path) -> N
     assert runs == 4  # 6 + 5 + 5 + 5 list pages (each later run also re-reads the first page)
 
 
+@pytest.mark.crawl
 def test_dead_article_links_are_not_requested_again(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     site = sitegen.site(20)
@@ -259,6 +263,7 @@ def test_a_damaged_line_is_quarantined_and_counted_and_the_rest_recovered(tmp_pa
     state.close()
 
 
+@pytest.mark.crawl
 def test_a_damaged_state_or_an_unwritable_archive_is_named_with_what_to_do(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     archive.mkdir()
@@ -276,6 +281,7 @@ def test_a_damaged_state_or_an_unwritable_archive_is_named_with_what_to_do(tmp_p
         assert "Traceback" not in proc.stderr and f"cannot write {blocker}" in proc.stderr
 
 
+@pytest.mark.crawl
 def test_a_crawl_reading_no_page_exits_non_zero(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -301,6 +307,7 @@ def table_sizes(archive: Path) -> dict[str, int]:
                 for t in ("articles", "lists", "fetched", "warc_payloads")}
 
 
+@pytest.mark.crawl
 def test_reparse_replace_keeps_the_crawl_state(crawled_site: Path, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     shutil.copytree(crawled_site, archive)
@@ -312,6 +319,7 @@ def test_reparse_replace_keeps_the_crawl_state(crawled_site: Path, tmp_path: Pat
     assert again.get("newsarchive/articles_fetched", 0) == 0 and again["newsarchive/list_unchanged"] >= 1
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("renames", [0, 1, 3, 5, 99])
 def test_reparse_replace_killed_mid_switch_leaves_one_whole_archive(crawled_site: Path, tmp_path: Path,
                                                                     renames: int) -> None:
@@ -368,6 +376,7 @@ def integrity(archive: Path) -> Counter[str]:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root; the injected faults above "
                                                "cover each write site without it")
+@pytest.mark.crawl
 @pytest.mark.parametrize("size", ["200k", "450k", "700k", "950k"])
 def test_a_disk_that_fills_then_gets_space_back(tmp_path: Path, size: str) -> None:
     """The disk fills at a different write each time (state, record, reject, WARC): the run stops
@@ -394,6 +403,7 @@ def test_a_disk_that_fills_then_gets_space_back(tmp_path: Path, size: str) -> No
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
+@pytest.mark.crawl
 def test_reparse_skips_a_damaged_warc_file_and_names_it(crawled_site: Path, tmp_path: Path) -> None:
     warcs = tmp_path / "warc"
     shutil.copytree(crawled_site / "warc", warcs)
@@ -414,6 +424,7 @@ def test_reparse_skips_a_damaged_warc_file_and_names_it(crawled_site: Path, tmp_
     assert len(records) == 39  # every article but the one whose record was damaged
 
 
+@pytest.mark.crawl
 def test_a_second_writer_is_refused_while_a_crawl_holds_the_archive(tmp_path: Path) -> None:
     from newsarchive.commands.crawlall import ArchiveLock
 
@@ -431,7 +442,7 @@ def test_a_second_writer_is_refused_while_a_crawl_holds_the_archive(tmp_path: Pa
 
 
 def test_a_summary_write_that_fails_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from newsarchive.faults import write_atomically
+    from newsarchive.archive.faults import write_atomically
 
     path = tmp_path / "runs" / "a.json"
     write_atomically(path, b'{"healthy": true}\n')

@@ -22,14 +22,14 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 
 from newsarchive import counts
-from newsarchive.replay import build_response, read_case
+from newsarchive.archive.replay import build_response, read_case
 
 _CRAWLS: dict[str, tuple[Path, dict[str, Any], list[dict[str, Any]]]] = {}
 
 
 @pytest.fixture(scope="session")
 def replay_crawl(tmp_path_factory: pytest.TempPathFactory):
-    """A full replay crawl of a portal from its default list pages, run once per session."""
+    """A full replay crawl of a portal from its default list pages, run once per test run."""
 
     def run(source: str) -> tuple[Path, dict[str, Any], list[dict[str, Any]]]:
         if source not in _CRAWLS:
@@ -45,6 +45,7 @@ def spider_class(source: str) -> Any:
     return spider_loader().load(source)
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("case", fixture_cases("article"), ids=str)
 def test_article_record(case: FixtureCase, replay_crawl) -> None:
     _, _, records = replay_crawl(case.source)
@@ -67,6 +68,7 @@ def test_every_portal_has_list_and_article_fixtures(source: str) -> None:
         "(scrapy savefixture URL), each article with an expected.json written from the page")
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("source", sources())
 def test_crawl_archives_every_fixture_article_once(source: str, replay_crawl) -> None:
     _, stats, records = replay_crawl(source)

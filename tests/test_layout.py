@@ -29,7 +29,7 @@ from helpers import (
     without_run_fields,
 )
 
-from newsarchive.sitechrome import SiteChrome
+from newsarchive.crawl.sitechrome import SiteChrome
 
 LAYOUT_CASES = fixture_cases("layout")
 # The fields a page says something about (the rest are derived or the same on every record).
@@ -57,6 +57,7 @@ def test_every_portal_has_at_least_three_unseen_layouts(source: str) -> None:
     assert len(cases) >= 3, f"add layout-* cases under {fixture_dir(source)} (pages in templates no selector targets)"
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("case", LAYOUT_CASES, ids=str)
 def test_unseen_layout_is_read_right_by_the_fallback(case: Any, layout_records: dict[str, dict[str, Any]]) -> None:
     expected = case.expected
@@ -70,6 +71,7 @@ def test_unseen_layout_is_read_right_by_the_fallback(case: Any, layout_records: 
     assert set(actual) == set(expected)
 
 
+@pytest.mark.crawl
 def test_unseen_layouts_meet_the_accuracy_goal(layout_records: dict[str, dict[str, Any]]) -> None:
     """The goal: at least 80% of the fields exactly right, body F1 at least 0.95, no chrome body."""
     right = total = 0
@@ -132,6 +134,7 @@ def rejects(archive: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+@pytest.mark.crawl
 def test_a_page_of_chrome_only_is_rejected_as_chrome_body(tmp_path: Path) -> None:
     site, urls = chrome_site(tmp_path)
     archive = tmp_path / "archive"
@@ -148,6 +151,7 @@ def test_a_page_of_chrome_only_is_rejected_as_chrome_body(tmp_path: Path) -> Non
     assert roundup["body"].split("\n") == ["乡村振兴", PARAS[0], "产业兴旺", PARAS[1]]
 
 
+@pytest.mark.crawl
 def test_lines_the_site_prints_on_many_pages_are_chrome(tmp_path: Path) -> None:
     """Chrome no word list knows: lines on every page of the site. One article's box holds only those.
 
@@ -174,6 +178,7 @@ def test_lines_the_site_prints_on_many_pages_are_chrome(tmp_path: Path) -> None:
     assert rejects(archive)[odd]["reason"] == "chrome_body"
 
 
+@pytest.mark.crawl
 def test_crawlall_says_when_a_template_changed(tmp_path: Path) -> None:
     """Ganzi redesigned overnight: the records still come out right, and cron mail names the source."""
     replay = tmp_path / "replay"

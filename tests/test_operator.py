@@ -12,7 +12,7 @@ import pytest
 import sitegen
 from helpers import FIXTURES, crawl, scrapy_cmd
 
-from newsarchive.archive_paths import record_files
+from newsarchive.archive.paths import record_files
 
 PROGRESS = re.compile(r"ganzi: progress: lists (\d+), articles fetched ([\d,]+), archived ([\d,]+), "
                       r"rejected (\d+), duplicates (\d+); ([\d,]+) articles/min; ([\d,]+) requests queued")
@@ -22,6 +22,7 @@ def number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
+@pytest.mark.crawl
 def test_a_long_crawl_logs_progress_per_source(tmp_path: Path) -> None:
     site = sitegen.write_replay(sitegen.site(600), tmp_path / "site")
     archive = tmp_path / "a"
@@ -53,6 +54,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.crawl
 def test_report_tables_records_per_source_per_day(archive: Path) -> None:
     proc = scrapy_cmd("report", "-s", f"ARCHIVE_DIR={archive}", "--days", "3")
     records = read_records_skipping_torn(archive)
@@ -69,6 +71,7 @@ def test_report_tables_records_per_source_per_day(archive: Path) -> None:
     assert "1 line(s) in record files are not records" in proc.stdout
 
 
+@pytest.mark.crawl
 def test_report_by_crawl_day_and_plot(archive: Path, tmp_path: Path) -> None:
     out = tmp_path / "days.png"
     proc = scrapy_cmd("report", "-s", f"ARCHIVE_DIR={archive}", "--by", "crawled", "--plot", str(out))
@@ -90,7 +93,7 @@ def test_the_plot_counts_in_whole_records_on_a_date_axis_and_says_what_it_counts
     import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
 
-    from newsarchive.report import draw
+    from newsarchive.archive.report import draw
 
     counts = {"2019-02-22": Counter(jilin=3), "2019-02-25": Counter(ganzi=2, jilin=1), "2024-01-05": Counter(ganzi=1)}
     figure = draw(counts, 14, "published")

@@ -15,32 +15,29 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
-from newsarchive.archive_paths import crawl_day, source_dir
-from newsarchive.frontier import redacted
+from newsarchive.archive.paths import crawl_day, source_dir
+from newsarchive.crawl.retry import retry_after_seconds
+from newsarchive.frontier.addon import redacted
 from newsarchive.pipelines.validate import problems
-from newsarchive.processors import (
-    _WORK,
-    _WORK_CHARS,
+from newsarchive.reading.bylines import _WORK, _WORK_CHARS, clean_origin, read_byline, read_dateline, read_editors
+from newsarchive.reading.chrome import (
     _has_frame_phrase,
     chrome_phrase,
-    clean_origin,
+    is_site_chrome,
+    read_breadcrumbs,
+    site_chrome_lines,
+)
+from newsarchive.reading.dates import parse_published
+from newsarchive.reading.generic import read_page
+from newsarchive.reading.text import (
     clean_text,
     content_hash,
     detect_script,
     is_prose,
-    is_site_chrome,
     normalize_space,
-    parse_published,
-    read_breadcrumbs,
-    read_byline,
-    read_dateline,
-    read_editors,
-    site_chrome_lines,
     strip_controls,
     strip_pinyin,
 )
-from newsarchive.reading.generic import read_page
-from newsarchive.retry import retry_after_seconds
 from newsarchive.spiders.base import PortalSpider, on_domains
 from newsarchive.spiders.jilin import JilinSpider
 
@@ -91,7 +88,7 @@ def test_readers_never_raise(text: str) -> None:
     assert len(content_hash(text)) == 64
 
 
-# The plain definitions the fast forms in newsarchive.processors replace: one regex each.
+# The plain definitions the fast forms in newsarchive.reading replace: one regex each.
 SPACE_RUN = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 FRAME_PHRASE = re.compile(
     r"版权所有|版權所有|all rights reserved|copyright|©|ICP备|ICP證|ICP证|公网安备|公網安備|网安备"

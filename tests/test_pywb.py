@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from helpers import FIXTURES, ROOT, crawl, read_records
 from loopback import wait_until_up
 from redis_server import free_port
+
+pytestmark = pytest.mark.crawl
 
 TOOLS = ROOT / ".venv-tools" / "bin"
 LIST = "http://www.kbcmw.com/html/xw/dzyw/"

@@ -26,6 +26,8 @@ import sitegen
 from helpers import ROOT, STRICT, read_records
 from loopback import send, serve
 
+pytestmark = pytest.mark.crawl
+
 H = "http://www.kbcmw.com"
 BASE = 300000
 PARAS = ["本网讯 会议要求,各级各部门要把各项任务抓具体、抓细致、抓到位,确保各项措施落到实处、见到成效。",
@@ -173,9 +175,9 @@ def bad_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     with serve(routes()) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={H}/html/xw/dzyw/",
-                "-s", f"ARCHIVE_DIR={archive}", "-s", f"STATS_DUMP_FILE={archive}/stats.json",
+                "-s", f"ARCHIVE_DIR={archive}", "-s", f"RUN_STATS_FILE={archive}/stats.json",
                 "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=2",
-                "-s", "DOWNLOAD_MAXSIZE=300000", "-s", "RETRY_TIMES=2", "-s", "RETRY_BACKOFF_BASE=0.2",
+                "-s", "DOWNLOAD_MAXSIZE=300000", "-s", "RETRY_TIMES=2", "-s", "BACKOFF_BASE=0.2",
                 "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=INFO"]
         started = time.monotonic()
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)

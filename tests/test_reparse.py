@@ -14,6 +14,8 @@ import pytest
 import sitegen
 from helpers import ROOT, STRICT, crawl, scrapy_cmd
 
+pytestmark = pytest.mark.crawl
+
 
 def archive_lines(archive: Path) -> dict[str, list[dict]]:
     """Every JSONL line of an archive (records, rejects, duplicates), per directory, sorted."""

@@ -6,9 +6,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from helpers import FIXTURES, ROOT, crawl, read_records, schema_errors
 
-from newsarchive.processors import clean_text, detect_script, strip_pinyin, to_simplified
+from newsarchive.reading.text import clean_text, detect_script, strip_pinyin, to_simplified
 
 SEED = ROOT / "tests" / "data" / "ganzi-seed.txt"
 TONED = re.compile("[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
@@ -58,6 +59,7 @@ def ruby(text: str) -> str:
                   r"<ruby>\1<rp>(</rp><rt>\2</rt><rp>)</rp></ruby>", text)
 
 
+@pytest.mark.crawl
 def test_traditional_copy_crawled_with_simplified_copy(tmp_path: Path) -> None:
     """A zh-Hant page with ruby markup, crawled end to end with ADD_SIMPLIFIED."""
     raw = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import scrapy_cmd
 from scrapy.utils.project import get_project_settings
+
+import newsarchive
 
 
 def test_download_limits_are_set() -> None:
@@ -15,6 +18,7 @@ def test_download_limits_are_set() -> None:
     assert "newsarchive" in settings.get("USER_AGENT") and settings.get("CONTACT") in settings.get("USER_AGENT")
 
 
+@pytest.mark.crawl
 def test_a_redis_password_never_reaches_the_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # Nothing listens on port 1: the crawl fails to start, and says so without the password.
     proc = scrapy_cmd("crawl", "jilin", "-s", "REDIS_URL=redis://:topsecret-123@127.0.0.1:1/0",
@@ -25,6 +29,7 @@ def test_a_redis_password_never_reaches_the_log(tmp_path) -> None:  # type: igno
     assert "127.0.0.1" in output  # the failure is still explained
 
 
+@pytest.mark.crawl
 def test_the_user_agent_carries_the_contact_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from helpers import FIXTURES, crawl
     from warcio.archiveiterator import ArchiveIterator
@@ -36,7 +41,7 @@ def test_the_user_agent_carries_the_contact_setting(tmp_path) -> None:  # type: 
             for record in ArchiveIterator(fh):
                 if record.rec_type == "request":
                     agents.add(record.http_headers.get_header("User-Agent"))
-    assert agents == {"newsarchive/0.1.0 (+mailto:archive@example.org; archival crawler)"}
+    assert agents == {f"newsarchive/{newsarchive.__version__} (+mailto:archive@example.org; archival crawler)"}
     proc = scrapy_cmd("crawl", "jilin", "-s", "USER_AGENT=custom-agent/1", "-s", f"REPLAY_DIR={FIXTURES}",
                       "-s", f"ARCHIVE_DIR={tmp_path / 'b'}")
     assert proc.returncode == 0

@@ -15,7 +15,9 @@ import sitegen
 from helpers import FIXTURES, ROOT, crawl, read_records, scrapy_cmd, without_run_fields
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.warc import OPEN_SUFFIX, recover_open_files
+from newsarchive.archive.warc import OPEN_SUFFIX, recover_open_files
+
+pytestmark = pytest.mark.crawl
 
 
 def warc_records(archive: Path) -> list[dict[str, str]]:
@@ -271,7 +273,7 @@ def test_a_picture_that_failed_is_captured_by_the_next_run(tmp_path: Path) -> No
     well = {**site, picture: (200, {"Content-Type": "image/jpeg"}, b"\xff\xd8\xff\xe0picture\xff\xd9")}
     second = crawl("ganzi", tmp_path / "a", *args, replay=sitegen.write_replay(well, tmp_path / "s2"))
     assert second["newsarchive/images/retried"] == 1 and second["newsarchive/images/captured"] == 1
-    from newsarchive.warc import payload_digest
+    from newsarchive.archive.warc import payload_digest
 
     kept = [r["digest"] for r in warc_records(tmp_path / "a") if r["uri"] == picture and r["type"] == "response"]
     # The 503 the server sent, then the picture itself: in the archive now, for replay (the record

@@ -11,7 +11,7 @@ from newsarchive import counts
 from newsarchive.spiders.ganzi import GanziSpider
 
 
-class CaptureOnly(GanziSpider):
+class CaptureOnly(GanziSpider, portal=False):
     name = "ganzi"
 
     def parse_article(self, response: Response) -> Iterator[Any]:

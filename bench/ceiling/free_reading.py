@@ -10,7 +10,7 @@ from newsarchive.items import Article
 from newsarchive.spiders.ganzi import GanziSpider
 
 
-class FreeReading(GanziSpider):
+class FreeReading(GanziSpider, portal=False):
     """The first article page is read; every later one gets a copy of its record, the page's URL
     added to the body so content dedupe keeps them all. Related links, finishing, validation,
     dedupe, JSONL, state and WARC run as in the real crawl."""

@@ -17,11 +17,11 @@ from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
+from newsarchive.archive.faults import CLOSE_REASON
 from newsarchive.commands.crawlall import EXIT_LOCKED, take_lock
 from newsarchive.commands.preflight import EXIT_FAILED, before_crawl
 from newsarchive.config import setting
 from newsarchive.counts import key
-from newsarchive.faults import CLOSE_REASON
 from newsarchive.spiders.base import on_domains
 
 # A run that counted none of these read nothing: a list page gone (404) is not a page read.

@@ -24,13 +24,13 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.conf import arglist_to_dict
 
 from newsarchive import counts
-from newsarchive.archive_paths import utc_stamp
+from newsarchive.archive.faults import ArchiveWriteError, write_atomically
+from newsarchive.archive.paths import utc_stamp
 from newsarchive.commands.preflight import before_crawl
-from newsarchive.config import float_setting, setting
+from newsarchive.config import float_setting, int_setting, setting
 from newsarchive.counts import key
-from newsarchive.faults import ArchiveWriteError, write_atomically
+from newsarchive.crawl.statsdump import jsonable
 from newsarchive.items import FIELDS
-from newsarchive.statsdump import jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     if list_pages == 0:
         problems.append("no list page could be read" + (f": robots.txt refused {robots_refused} request(s)"
                                                         if robots_refused else ""))
-    max_pending = int(settings.getint("HEALTH_MAX_LISTS_PENDING"))
+    max_pending = int_setting(settings, "HEALTH_MAX_LISTS_PENDING")
     if lists_pending > max_pending:
         problems.append(f"the walk below {lists_pending} list page(s) is owed (not read: see the errors of this "
                         "or an earlier run); the next run goes on from them")
@@ -141,7 +141,7 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
             layout_changed = True
             problems.append(f"layout changed? {count} of {extracted} articles {what} "
                             f"({count / extracted:.0%}, above {max_fallback:.0%})")
-    for field, minimum in settings.getdict("HEALTH_MIN_COVERAGE").items():
+    for field, minimum in dict(setting(settings, "HEALTH_MIN_COVERAGE")).items():
         value = coverage.get(field)
         if value is not None and value < 100.0 * float(minimum):
             problems.append(f"{field} coverage {value}% below {100.0 * float(minimum):.0f}%")

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newsarchive.archive.export import Unreadable, export, globs, query, read_sql
 from newsarchive.config import setting
-from newsarchive.export import Unreadable, export, globs, query, read_sql
 
 
 class Command(ScrapyCommand):

@@ -14,11 +14,11 @@ from pathlib import Path
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
-from newsarchive.archive_paths import utc_stamp
-from newsarchive.config import setting
-from newsarchive.contact import warn_if_anonymous
-from newsarchive.faults import ArchiveWriteError, check_archive_dir, write_atomically
-from newsarchive.state import ArchiveState, ArchiveStateError
+from newsarchive.archive.faults import ArchiveWriteError, check_archive_dir, write_atomically
+from newsarchive.archive.paths import utc_stamp
+from newsarchive.archive.state import ArchiveState, ArchiveStateError
+from newsarchive.config import bool_setting, setting
+from newsarchive.crawl.contact import warn_if_anonymous
 
 EXIT_FAILED = 1
 # What an archive holds: captures fetched from the sites ("live") or pages replayed from
@@ -73,7 +73,7 @@ def archive_problem(settings: BaseSettings) -> str | None:
     problem = check_archive_dir(archive)
     if problem is not None:
         return problem
-    if settings.get("REDIS_URL") or not settings.getbool("INCREMENTAL"):
+    if settings.get("REDIS_URL") or not bool_setting(settings, "INCREMENTAL"):
         return None
     try:
         ArchiveState.from_settings(settings)

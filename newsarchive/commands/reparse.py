@@ -4,7 +4,7 @@ Every article first page found in the WARC files is crawled again from them (rep
 same spiders and validation, by ``--jobs`` processes, and one writer settles duplicates and stores
 the records into ``ARCHIVE_DIR`` in WARC order (:mod:`newsarchive.pipelines.candidates`). No
 request leaves the machine and nothing new is written to WARC. With ``--replace`` the records are
-rebuilt aside, under the archive's lock, and switched in at once (:mod:`newsarchive.archive_switch`): the old records,
+rebuilt aside, under the archive's lock, and switched in at once (:mod:`newsarchive.archive.switch`): the old records,
 rejects, duplicates and state go to ``ARCHIVE_DIR/replaced/<time>/`` (never deleted), and what the
 crawl knows (list pages, validators, payload digests, pending and owed work) is carried over.
 """
@@ -29,14 +29,14 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
-from newsarchive.archive_switch import REBUILD, switch
+from newsarchive.archive.replay import DAMAGED, WARC_SUFFIXES, index_for, save_index
+from newsarchive.archive.state import ArchiveState
+from newsarchive.archive.switch import REBUILD, switch
 from newsarchive.commands.crawlall import EXIT_LOCKED, take_lock
 from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
 from newsarchive.config import bool_setting, setting
 from newsarchive.pipelines.candidates import finish_candidates, write_candidates
-from newsarchive.replay import DAMAGED, WARC_SUFFIXES, index_for, save_index
 from newsarchive.spiders.base import PortalSpider
-from newsarchive.state import ArchiveState
 
 # Where a reparse keeps its workers' candidates until they are archived (inside the target archive).
 WORK = "reparse-work"

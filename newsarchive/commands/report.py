@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from newsarchive.archive.report import count_records, count_side, plot, table
 from newsarchive.config import setting
-from newsarchive.report import count_records, count_side, plot, table
 
 
 class Command(ScrapyCommand):

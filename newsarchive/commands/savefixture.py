@@ -16,8 +16,8 @@ from scrapy.exceptions import UsageError
 from scrapy.http import Request, Response
 from w3lib.url import is_url
 
-from newsarchive.archive_paths import utc_stamp
-from newsarchive.replay import CASE_BODY, CASE_META
+from newsarchive.archive.paths import utc_stamp
+from newsarchive.archive.replay import CASE_BODY, CASE_META
 
 
 class RawCapture:

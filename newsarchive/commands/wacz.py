@@ -22,9 +22,9 @@ from typing import Any
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from newsarchive.archive_paths import record_files
+from newsarchive.archive.jsonl import parse_record, whole_size
+from newsarchive.archive.paths import record_files
 from newsarchive.config import setting
-from newsarchive.jsonl import parse_record, whole_size
 
 TOOLS_VENV = Path(".venv-tools") / "bin"
 

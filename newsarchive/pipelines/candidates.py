@@ -26,13 +26,14 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsarchive.archive_paths import crawl_day
+from newsarchive.archive.jsonl import DailyFiles, dump_line
+from newsarchive.archive.paths import crawl_day
+from newsarchive.archive.state import State
 from newsarchive.config import setting
-from newsarchive.jsonl import DailyFiles, dump_line
+from newsarchive.items import SCHEMA
 from newsarchive.pipelines.dedupe import DedupePipeline
 from newsarchive.pipelines.store import JsonLinesStore, ordered
-from newsarchive.pipelines.validate import SCHEMA, SchemaCheck, refusals, rules
-from newsarchive.state import State
+from newsarchive.pipelines.validate import SchemaCheck, refusals, rules
 
 
 class CandidatePipeline:

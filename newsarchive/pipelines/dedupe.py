@@ -17,11 +17,11 @@ from scrapy.exceptions import DropItem
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
-from newsarchive.archive_paths import crawl_day
+from newsarchive.archive.jsonl import DailyFiles
+from newsarchive.archive.paths import crawl_day
+from newsarchive.archive.state import ArticleOutcomes, open_state
 from newsarchive.config import setting
 from newsarchive.counts import Counts
-from newsarchive.jsonl import DailyFiles
-from newsarchive.state import ArticleOutcomes, open_state
 
 
 class DedupePipeline:

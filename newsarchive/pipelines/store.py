@@ -11,12 +11,12 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
-from newsarchive.archive_paths import crawl_day, source_dir
+from newsarchive.archive.jsonl import DailyFiles
+from newsarchive.archive.paths import crawl_day, source_dir
+from newsarchive.archive.state import State, open_state
 from newsarchive.config import bool_setting, setting
 from newsarchive.counts import Counts
 from newsarchive.items import FIELDS
-from newsarchive.jsonl import DailyFiles
-from newsarchive.state import State, open_state
 
 FIELD_ORDER = FIELDS
 

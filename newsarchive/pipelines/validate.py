@@ -20,14 +20,15 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 
 from newsarchive import counts
+from newsarchive.archive.jsonl import DailyFiles
+from newsarchive.archive.state import ArticleOutcomes, open_state
 from newsarchive.config import float_setting, int_setting, setting
 from newsarchive.counts import Counts
+from newsarchive.crawl.sitechrome import SiteChrome, site_chrome
 from newsarchive.items import FIELDS, SCHEMA
-from newsarchive.jsonl import DailyFiles
 from newsarchive.pipelines.store import ordered
-from newsarchive.processors import chrome_phrase, chrome_share, is_prose
-from newsarchive.sitechrome import SiteChrome, site_chrome
-from newsarchive.state import ArticleOutcomes, open_state
+from newsarchive.reading.chrome import chrome_phrase, chrome_share
+from newsarchive.reading.text import is_prose
 
 # Fields without which a record is no record (missing_<field>): validation's policy, not the schema's.
 REQUIRED = ("id", "source", "url", "title", "published_date", "body")

@@ -16,20 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-from newsarchive.processors import (
+from newsarchive.reading.bylines import read_byline, read_dateline, read_editors, read_source_label
+from newsarchive.reading.chrome import (
     CRUMB_LABELS,
-    SENTENCE_MARKS,
     is_caption_text,
     is_chrome_line,
     is_note_line,
     is_site_chrome,
-    normalize_space,
-    read_byline,
-    read_dateline,
-    read_editors,
-    read_source_label,
     site_chrome_lines,
 )
+from newsarchive.reading.text import SENTENCE_MARKS, normalize_space
 
 if TYPE_CHECKING:
     from newsarchive.reading.lines import Line

@@ -15,20 +15,6 @@ from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
-from newsarchive.processors import (
-    SENTENCE_MARKS,
-    Published,
-    clean_origin,
-    clean_text,
-    is_chrome_line,
-    is_name,
-    is_site_chrome,
-    normalize_space,
-    parse_published,
-    read_byline,
-    read_editors,
-    read_source_label,
-)
 from newsarchive.reading.body import (
     CRUMB_LABEL,
     END_MARKERS,
@@ -38,8 +24,12 @@ from newsarchive.reading.body import (
     read_body,
     read_head_line,
 )
+from newsarchive.reading.bylines import clean_origin, is_name, read_byline, read_editors, read_source_label
+from newsarchive.reading.chrome import is_chrome_line, is_site_chrome
+from newsarchive.reading.dates import Published, parse_published
 from newsarchive.reading.lines import Line, own_names, page_lines
 from newsarchive.reading.page import SKIP_TAGS, text_of, xpath
+from newsarchive.reading.text import SENTENCE_MARKS, clean_text, normalize_space
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _TITLE_HINT = re.compile(r"title|(?<![a-z])tit(?![a-z])|headline|biaoti", re.I)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from newsarchive.processors import clean_text
 from newsarchive.reading.page import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred, text_of
+from newsarchive.reading.text import clean_text
 
 # HTML5 sectioning elements are blocks too (the portal readers' list predates them).
 _BLOCKS = BLOCK_TAGS | {"header", "footer", "main", "aside", "address", "hgroup", "details", "summary",

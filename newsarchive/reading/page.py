@@ -89,6 +89,35 @@ def is_centred(element: HtmlElement, container: HtmlElement | None = None) -> bo
     return False
 
 
+# The class form: tag.class or .class, then /child tags (div.article_title/h3).
+_CLASS_SELECTOR = re.compile(r"(?:[a-z][a-z0-9]*)?\.[A-Za-z_][\w-]*(?:/[a-z][a-z0-9]*)*")
+SELECTOR_FORMS = (
+    "tag.class or .class, optionally followed by /child tags (div.article_title/h3), "
+    "or an XPath expression starting with / (//h1)"
+)
+
+
+def selector_problem(selector: object) -> str | None:
+    """Why ``selector`` is not one :class:`Page` can take (it would silently select nothing), or None.
+
+    >>> selector_problem("div.article_title/h3") is None, selector_problem("//h1[@id='t']") is None
+    (True, True)
+    >>> selector_problem("div.art_title > h1")
+    "'div.art_title > h1' is not a selector this reader takes: write tag.class or .class, ..."
+    """
+    if not isinstance(selector, str):
+        return f"{selector!r} is not a string"
+    if selector.startswith("/"):
+        try:
+            etree.XPath(selector)
+        except etree.XPathSyntaxError as error:
+            return f"{selector!r} is not a valid XPath expression ({error})"
+        return None
+    if _CLASS_SELECTOR.fullmatch(selector):
+        return None
+    return f"{selector!r} is not a selector this reader takes: write {SELECTOR_FORMS}"
+
+
 class Page:
     """One parsed page with its elements indexed by class, built in a single pass.
 

@@ -11,26 +11,21 @@ response: no network, clock or settings.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from lxml.html import HtmlElement
 from scrapy.http import TextResponse
 
 from newsarchive.items import Article
-from newsarchive.loaders import ArticleLoader
-from newsarchive.processors import (
-    Published,
-    clean_text,
-    normalize_space,
-    parse_published,
-    read_breadcrumbs,
-    read_source_label,
-    site_chrome_lines,
-)
 from newsarchive.reading.body import BodyParts, LineRules, read_body
+from newsarchive.reading.bylines import read_source_label
+from newsarchive.reading.chrome import read_breadcrumbs, site_chrome_lines
+from newsarchive.reading.dates import Published, parse_published
 from newsarchive.reading.generic import read_page
 from newsarchive.reading.lines import container_lines
-from newsarchive.reading.page import Page, element_with_text, text_of, xpath
+from newsarchive.reading.loaders import ArticleLoader
+from newsarchive.reading.page import Page, element_with_text, selector_problem, text_of, xpath
+from newsarchive.reading.text import clean_text, normalize_space
 
 
 def load_parts(read: BodyParts, loader: ArticleLoader) -> None:
@@ -58,6 +53,21 @@ class PortalReader(LineRules):
     body_selectors: ClassVar[tuple[str, ...]] = ()
     date_label: ClassVar[str | None] = None  # a label marking the date line where no selector finds it
     date_lines: ClassVar[int] = 6  # text lines after the headline searched for a date otherwise
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every ``*_selectors`` the class states is checked now: a selector in a form
+        :class:`~newsarchive.reading.page.Page` does not take would select nothing, silently, on
+        every page (which then goes to the generic reader)."""
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            if not name.endswith("_selectors"):
+                continue
+            if not isinstance(value, tuple):
+                raise TypeError(f"{cls.__name__}.{name}: a tuple of selectors, tried in order (not {value!r})")
+            for selector in value:
+                problem = selector_problem(selector)
+                if problem is not None:
+                    raise ValueError(f"{cls.__name__}.{name}: {problem}")
 
     def read_article_page(self, response: TextResponse) -> Article:
         """One page of an article, through the portal's selectors, or through the generic reader

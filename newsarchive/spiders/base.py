@@ -1,7 +1,10 @@
 """What every portal spider does: walk list pages, fetch articles, merge pages, finish records.
 
-A portal module subclasses :class:`PortalSpider`, declares its URL rules here and its selectors
-and reading predicates (:mod:`newsarchive.reading.portal`); the crawl is the same for every portal.
+A portal module subclasses :class:`PortalSpider` and states only what :data:`PORTAL_DATA` and
+:data:`PORTAL_HOOKS` list (and private helpers of its own, named with a leading ``_``): its names,
+URL rules and selectors, and the hooks where its pages differ. The crawl is the same for every
+portal; a subclass that overrides anything else is refused when the class is created, so a portal
+cannot come to depend on the crawl's insides.
 """
 
 from __future__ import annotations
@@ -17,19 +20,17 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from newsarchive import counts
-from newsarchive.archive_paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive.faults import ArchiveWriteError
+from newsarchive.archive.paths import META_FETCHED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive.replay import MISSING
+from newsarchive.archive.state import State, StateLost, open_state
 from newsarchive.config import bool_setting, int_setting
 from newsarchive.counts import Counts
-from newsarchive.faults import ArchiveWriteError
 from newsarchive.items import Article
-from newsarchive.processors import (
-    unique,
-)
 from newsarchive.reading.page import absolute
 from newsarchive.reading.portal import PortalReader
-from newsarchive.replay import MISSING
+from newsarchive.reading.text import unique
 from newsarchive.spiders.records import finish_record, merge_page, provenance
-from newsarchive.state import State, StateLost, open_state
 
 _TEXT_TYPES = (b"application/xhtml+xml", b"application/xml")
 # The order of the frontier: list pages, then the further pages of an article already begun (its
@@ -52,13 +53,52 @@ class ListPage(NamedTuple):
     next_pages: list[str]
 
 
+# The portal contract. What a portal states (class data; ``*_selectors`` of its own are allowed too):
+PORTAL_DATA = frozenset({
+    "name", "site", "site_names", "outlets", "allowed_domains", "default_start_urls", "sample_article",
+    "host_pattern", "article_pattern", "list_pattern",  # URL rules
+    "title_selectors", "date_selectors", "crumb_selectors", "body_selectors", "date_label", "date_lines",
+    "loader_class", "custom_settings",
+})
+# What it may override: the URL hooks (below) and the reading hooks (PortalReader, LineRules).
+PORTAL_HOOKS = frozenset({
+    "canonical_article", "canonical_list", "next_links", "more_pages", "related_articles",
+    "read_more", "is_caption", "skip_line", "is_subtitle", "byline", "ends_a_report", "body_line",
+})
+# What a portal must state itself (the base has no sensible value for them).
+PORTAL_REQUIRED = ("name", "site", "allowed_domains", "default_start_urls", "sample_article", "host_pattern",
+                   "article_pattern", "list_pattern", "canonical_article", "canonical_list")
+
+
 class PortalSpider(PortalReader, scrapy.Spider):
     """Base of the portal spiders: the crawl. A portal declares its URL rules here, and its
     selectors and reading predicates on :class:`~newsarchive.reading.portal.PortalReader`."""
 
+    def __init_subclass__(cls, portal: bool = True, **kwargs: Any) -> None:
+        """Hold a portal to the contract; ``portal=False`` marks a harness that measures the
+        crawl's parts (bench/ceiling) and may replace them."""
+        super().__init_subclass__(**kwargs)
+        if not portal:
+            return
+        stray = sorted(name for name in vars(cls) if not name.startswith("_") and not name.endswith("_selectors")
+                       and name not in PORTAL_DATA and name not in PORTAL_HOOKS)
+        if stray:
+            raise TypeError(f"{cls.__name__} states {', '.join(stray)}: a portal states only "
+                            f"{', '.join(sorted(PORTAL_DATA))}, its own *_selectors and _private helpers, and "
+                            f"overrides only {', '.join(sorted(PORTAL_HOOKS))}")
+        if not getattr(cls, "name", None):
+            return  # a base for a family of portals: Scrapy lists no spider without a name
+        missing = [name for name in PORTAL_REQUIRED if getattr(cls, name, None) in (None, "")
+                   or getattr(cls, name) is getattr(PortalSpider, name, None)]
+        if missing:
+            raise TypeError(f"{cls.__name__} must state {', '.join(missing)}")
+        for name in ("host_pattern", "article_pattern", "list_pattern"):
+            if not isinstance(getattr(cls, name), re.Pattern):
+                raise TypeError(f"{cls.__name__}.{name}: a compiled regular expression (re.compile(...))")
+
     allowed_domains: ClassVar[tuple[str, ...]]  # hosts (and their sub-domains) the crawl stays on
     default_start_urls: ClassVar[tuple[str, ...]]
-    sample_article: ClassVar[str]  # a one-page article that `scrapy check` reads (see newsarchive/contracts.py)
+    sample_article: ClassVar[str]  # a one-page article that `scrapy check` reads (see newsarchive/spiders/contracts.py)
 
     def __init__(self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None,
                  **kwargs: Any) -> None:

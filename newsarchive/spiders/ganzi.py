@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 from scrapy.http import TextResponse
 
-from newsarchive.processors import BYLINE_MARKS, is_chrome_line, read_byline
 from newsarchive.reading.body import BodyParts
+from newsarchive.reading.bylines import BYLINE_MARKS, read_byline
+from newsarchive.reading.chrome import is_chrome_line
 from newsarchive.reading.lines import Line
 from newsarchive.reading.page import absolute, xpath
 from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name

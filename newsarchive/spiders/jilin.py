@@ -6,15 +6,12 @@ import re
 
 from scrapy.http import TextResponse
 
-from newsarchive.loaders import ArticleLoader
-from newsarchive.processors import (
-    normalize_space,
-    read_byline,
-    read_editors,
-)
 from newsarchive.reading.body import BodyParts
+from newsarchive.reading.bylines import read_byline, read_editors
 from newsarchive.reading.lines import Line
+from newsarchive.reading.loaders import ArticleLoader
 from newsarchive.reading.page import Page, absolute, text_of, xpath
+from newsarchive.reading.text import normalize_space
 from newsarchive.spiders.base import ArticleRef, PortalSpider, list_page_name
 
 # TRS writes pagers with a script call: createPageHTML(page count, current page, "name", "ext").

@@ -7,9 +7,9 @@ from typing import Any
 
 from scrapy.http import Response
 
-from newsarchive.archive_paths import META_WARC_RECORD
+from newsarchive.archive.paths import META_WARC_RECORD
 from newsarchive.items import Article
-from newsarchive.processors import content_hash, detect_script, to_simplified, unique
+from newsarchive.reading.text import content_hash, detect_script, to_simplified, unique
 
 
 def merge_page(item: dict[str, Any], page: Article) -> None:

@@ -1,6 +1,6 @@
 """The archive state in Redis, shared by every worker of a distributed crawl.
 
-The same contract as :class:`newsarchive.state.ArchiveState` (SQLite), kept in Redis hashes under
+The same contract as :class:`newsarchive.archive.state.ArchiveState` (SQLite), kept in Redis hashes under
 ``newsarchive:state:``. Every lookup is by key on the server, so a worker's memory stays flat.
 """
 
@@ -15,9 +15,9 @@ from typing import Any
 
 import redis
 
-from newsarchive.archive_paths import record_files, utc_stamp
-from newsarchive.config import setting
-from newsarchive.state import Admission, State, StateLost, recover
+from newsarchive.archive.paths import record_files, utc_stamp
+from newsarchive.archive.state import Admission, State, StateLost, recover
+from newsarchive.config import bool_setting, setting
 
 logger = logging.getLogger(__name__)
 P = "newsarchive:state:"
@@ -64,7 +64,7 @@ return 1
 
 
 def alive_key(source: str, worker: str) -> str:
-    """The key a live worker keeps refreshing (see newsarchive.distributed)."""
+    """The key a live worker keeps refreshing (see newsarchive.frontier.scheduler)."""
     return f"newsarchive:{source}:alive:{worker}"
 
 
@@ -88,7 +88,7 @@ class RedisState:
         archive = Path(setting(settings, "ARCHIVE_DIR"))
         state = cls(setting(settings, "REDIS_URL"), archive, setting(settings, "WORKER_ID"),
                     setting(settings, "RUN_ID"))
-        state.check_persistence(bool(settings.getbool("REDIS_REQUIRE_PERSISTENCE")))
+        state.check_persistence(bool_setting(settings, "REDIS_REQUIRE_PERSISTENCE"))
         files = record_files(archive)
         # The state's generation: set once when the state begins. Missing while the archive holds
         # records, the server lost its data (a restart without persistence): nothing it says about
@@ -341,4 +341,4 @@ class RedisState:
 
 
 def _conforms(state: RedisState) -> State:
-    return state  # mypy checks the Redis store against every protocol of newsarchive.state
+    return state  # mypy checks the Redis store against every protocol of newsarchive.archive.state

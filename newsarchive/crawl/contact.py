@@ -7,9 +7,10 @@ import logging
 from scrapy.settings import BaseSettings
 
 import newsarchive
+from newsarchive.config import default, setting
 
 logger = logging.getLogger(__name__)
-PLACEHOLDER_CONTACT = "https://github.com/newsarchive/newsarchive"
+PLACEHOLDER_CONTACT = default("CONTACT")  # settings.py states a placeholder, to be replaced
 
 
 def warn_if_anonymous(settings: BaseSettings) -> list[str]:
@@ -24,7 +25,7 @@ def warn_if_anonymous(settings: BaseSettings) -> list[str]:
     if settings.get("REPLAY_DIR"):
         return []
     said = []
-    if (settings.get("CONTACT") or PLACEHOLDER_CONTACT) == PLACEHOLDER_CONTACT:
+    if setting(settings, "CONTACT") == PLACEHOLDER_CONTACT:
         said.append("CONTACT is the project's placeholder: give the sites a way to reach whoever runs this crawl "
                     "(-s CONTACT=mailto:you@example.org)")
     if not settings.get("WARC_OPERATOR"):
@@ -42,5 +43,5 @@ class ContactAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         project = 20  # the priority of the project's own settings.py
         if (settings.getpriority("USER_AGENT") or 0) <= project:
-            agent = f"newsarchive/{newsarchive.__version__} (+{settings.get('CONTACT')}; archival crawler)"
+            agent = f"newsarchive/{newsarchive.__version__} (+{setting(settings, 'CONTACT')}; archival crawler)"
             settings.set("USER_AGENT", agent, priority="project")

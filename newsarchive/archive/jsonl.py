@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsarchive.faults import ArchiveWriteError
+from newsarchive.archive.faults import ArchiveWriteError
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def quarantine(path: Path, committed: int, good: list[bytes], damaged: list[byte
 def append_whole(fd: int, data: bytes, path: Path, fsync: bool = False) -> None:
     """Append ``data`` to the file open at ``fd`` (O_APPEND) whole, or not at all: a write that
     fails part-way (disk full) is cut back off, so nothing written later sits behind a fragment.
-    Raises :class:`~newsarchive.faults.ArchiveWriteError`."""
+    Raises :class:`~newsarchive.archive.faults.ArchiveWriteError`."""
     before = os.fstat(fd).st_size
     view = memoryview(data)
     try:

@@ -30,11 +30,11 @@ from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
 from newsarchive import counts
-from newsarchive.archive_paths import record_files, utc_stamp
-from newsarchive.archive_switch import finish_switch
+from newsarchive.archive.faults import ArchiveWriteError
+from newsarchive.archive.jsonl import lines_after
+from newsarchive.archive.paths import record_files, utc_stamp
+from newsarchive.archive.switch import finish_switch
 from newsarchive.config import float_setting, int_setting, setting
-from newsarchive.faults import ArchiveWriteError
-from newsarchive.jsonl import lines_after
 
 logger = logging.getLogger(__name__)
 # reactor.callLater's shape: run a function after a delay in seconds.
@@ -173,12 +173,12 @@ class State(ArticleOutcomes, CrawlProgress, ListMemory, WarcPayloads, Recovering
 def open_state(crawler: Crawler) -> State:
     """The crawler's one state object (``ARCHIVE_STATE``), shared by its middlewares and pipelines.
 
-    SQLite by default; :class:`newsarchive.redis_state.RedisState` with ``REDIS_URL``. Both keep the
+    SQLite by default; :class:`newsarchive.frontier.redis_state.RedisState` with ``REDIS_URL``. Both keep the
     same contract, so the components never know which one they talk to.
     """
     state = getattr(crawler, "_newsarchive_state", None)
     if state is None:
-        cls = load_object(crawler.settings.get("ARCHIVE_STATE") or "newsarchive.state.ArchiveState")
+        cls = load_object(setting(crawler.settings, "ARCHIVE_STATE"))
         state = cls.from_settings(crawler.settings)
         if isinstance(state, ArchiveState):
             from twisted.internet import reactor  # the crawler's, installed by now
@@ -200,7 +200,7 @@ def flush_at_close(state: State, crawler: Crawler) -> None:
     try:
         state.flush()
     except ArchiveWriteError as error:
-        crawler.stats.inc_value(counts.key(counts.WRITE_FAILED))  # type: ignore[union-attr]
+        crawler.stats.inc_value(counts.key(counts.WRITE_FAILED))
         logger.error("The crawl's last state writes were not committed: %s", error)
 
 

@@ -5,7 +5,7 @@ Reading the JSONL with type inference goes wrong in ways that are easy to miss: 
 ``ARCHIVE_DIR/*/*.jsonl`` also reads ``rejects/`` and ``duplicates/``; a source whose
 ``published_at`` happens to be null everywhere types it as text, another as a timestamp, so two
 sources do not concatenate. Here the files are the record files alone
-(:func:`newsarchive.archive_paths.record_files`) and every column has the type the schema gives
+(:func:`newsarchive.archive.paths.record_files`) and every column has the type the schema gives
 it, whatever the values: times ``TIMESTAMPTZ``, ``published_date`` ``DATE``, lists as lists,
 ``images`` and ``warc`` as lists of structs.
 
@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsarchive.archive_paths import record_files
+from newsarchive.archive.jsonl import whole_size
+from newsarchive.archive.paths import record_files
 from newsarchive.items import FIELDS, SCHEMA
-from newsarchive.jsonl import whole_size
 
 if TYPE_CHECKING:
     import duckdb

@@ -32,9 +32,9 @@ from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
 from warcio.archiveiterator import ArchiveIterator
 
-from newsarchive.archive_paths import META_FETCHED_AT, META_RECORDED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive.paths import META_FETCHED_AT, META_RECORDED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive.warcmembers import whole_members
 from newsarchive.counts import Counts
-from newsarchive.warcmembers import whole_members
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ DAMAGED: dict[str, int] = {}
 
 def warc_records(path: Path) -> Iterator[tuple[Any, int, int]]:
     """Each whole record of a WARC file with its offset and length. A gzipped file is read member
-    by member (see :mod:`newsarchive.warcmembers`): a torn or damaged member is skipped, named and
+    by member (see :mod:`newsarchive.archive.warcmembers`): a torn or damaged member is skipped, named and
     counted, and the records after it are still read."""
     if not path.name.endswith(".gz"):
         with path.open("rb") as fh:
@@ -381,7 +381,7 @@ class ReplayAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         if not settings.get("REPLAY_DIR"):
             return
-        handler = "newsarchive.replay.ReplayDownloadHandler"
+        handler = "newsarchive.archive.replay.ReplayDownloadHandler"
         # "project" priority: these replace settings.py's live-crawl values, while -s still wins.
         settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"), "http": handler,
                                            "https": handler}, priority="project")
@@ -389,4 +389,4 @@ class ReplayAddon:
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="project")
         settings.set("DOWNLOAD_DELAY", 0, priority="project")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="project")
-        settings.set("RETRY_BACKOFF_BASE", 0, priority="project")
+        settings.set("BACKOFF_BASE", 0, priority="project")

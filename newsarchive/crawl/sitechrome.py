@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from scrapy.crawler import Crawler
 from scrapy.http import HtmlResponse, Response
 
+from newsarchive.config import int_setting
 from newsarchive.reading.lines import page_lines
 
 # Lines longer than this are prose, never the frame, and are not counted.
@@ -58,7 +59,7 @@ def site_chrome(crawler: Crawler) -> SiteChrome:
     """The crawler's one model, shared by the middleware that feeds it and validation that reads it."""
     model = getattr(crawler, "_newsarchive_site_chrome", None)
     if model is None:
-        model = SiteChrome(crawler.settings.getint("CHROME_MIN_PAGES"))
+        model = SiteChrome(int_setting(crawler.settings, "CHROME_MIN_PAGES"))
         crawler._newsarchive_site_chrome = model  # type: ignore[attr-defined]
     return model
 

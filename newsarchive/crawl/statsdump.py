@@ -1,4 +1,4 @@
-"""The crawl's final stats written as JSON to ``STATS_DUMP_FILE`` (tools, tests and crawlall read them)."""
+"""The crawl's final stats written as JSON to ``RUN_STATS_FILE`` (tools, tests and crawlall read them)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.faults import write_atomically
+from newsarchive.archive.faults import write_atomically
+from newsarchive.config import setting
 
 
 def jsonable(value: Any) -> Any:
@@ -21,7 +22,7 @@ def jsonable(value: Any) -> Any:
 
 
 class StatsDump:
-    """Writes the crawl's final stats as JSON to ``STATS_DUMP_FILE`` (off when unset)."""
+    """Writes the crawl's final stats as JSON to ``RUN_STATS_FILE`` (off when unset)."""
 
     def __init__(self, crawler: Crawler, path: str) -> None:
         self.crawler = crawler
@@ -29,7 +30,7 @@ class StatsDump:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatsDump:
-        path = crawler.settings.get("STATS_DUMP_FILE")
+        path = setting(crawler.settings, "RUN_STATS_FILE")
         if not path:
             raise NotConfigured
         ext = cls(crawler, path)

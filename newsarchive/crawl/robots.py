@@ -74,4 +74,4 @@ class RobotsMiddleware(RobotsTxtMiddleware):
         self.next_at[host] = leave + delay
         if leave > now:
             self.count("crawl_delay_waits")
-            await maybe_deferred_to_future(deferLater(reactor, leave - now))  # type: ignore[arg-type]
+            await maybe_deferred_to_future(deferLater(reactor, leave - now))

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from newsarchive.archive_paths import record_files
-from newsarchive.jsonl import whole_size
+from newsarchive.archive.jsonl import whole_size
+from newsarchive.archive.paths import record_files
 
 ByDay = dict[str, Counter[str]]  # day -> source -> records
 
@@ -127,13 +127,13 @@ def draw(counts: ByDay, days: int, by: str = "published") -> Any:
         pad = timedelta(days=max(2, span // 20))
         axes.set_xlim(when[0] - pad, when[-1] + pad)  # type: ignore[arg-type]
     if span < 60:  # days, never hours: the counts are per day
-        axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, (span + 4) // 10)))
-        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+        axes.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, (span + 4) // 10)))  # type: ignore[no-untyped-call]
+        axes.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))  # type: ignore[no-untyped-call]
         axes.tick_params(axis="x", labelrotation=30)
     else:
-        locator = mdates.AutoDateLocator()
+        locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
         axes.xaxis.set_major_locator(locator)
-        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     day_kind = "publication day (China time, as printed)" if by == "published" else "crawl day (UTC)"
     axes.set_ylabel("records archived")

@@ -1,7 +1,7 @@
 """``-s REDIS_URL=redis://host:port/db``: several crawler processes on one Redis frontier.
 
-This add-on only switches settings; what it switches to (:mod:`newsarchive.distributed`,
-:mod:`newsarchive.redis_state`) needs the ``redis`` extra (``pip install 'newsarchive[redis]'``:
+This add-on only switches settings; what it switches to (:mod:`newsarchive.frontier.scheduler`,
+:mod:`newsarchive.frontier.redis_state`) needs the ``redis`` extra (``pip install 'newsarchive[redis]'``:
 scrapy-redis and redis-py). A single-machine install does without both, and a crawl that does not
 set ``REDIS_URL`` never imports them.
 """
@@ -68,14 +68,14 @@ class RedisAddon:
         # the other's requests for its own and put them back on the queue, fetching them twice).
         worker = settings.get("WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
         for key, value in (
-            ("SCHEDULER", "newsarchive.distributed.ReliableScheduler"),
+            ("SCHEDULER", "newsarchive.frontier.scheduler.ReliableScheduler"),
             ("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter"),
             ("SCHEDULER_PERSIST", True),
             ("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests"),
             ("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:seen:{run_id}"),
-            ("ARCHIVE_STATE", "newsarchive.redis_state.RedisState"),
+            ("ARCHIVE_STATE", "newsarchive.frontier.redis_state.RedisState"),
             ("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"),
-                                    "newsarchive.distributed.ReleaseTakenMiddleware": 1}),
+                                    "newsarchive.frontier.scheduler.ReleaseTakenMiddleware": 1}),
             ("WORKER_ID", worker),
             ("RUN_ID", run_id),
         ):

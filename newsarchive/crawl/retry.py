@@ -49,8 +49,8 @@ RETRY_AT = "newsarchive_retry_at"
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Spaces the n-th retry of a request ``RETRY_BACKOFF_BASE * 2**(n-1)`` seconds out (at most
-    ``RETRY_BACKOFF_MAX``), or as long as the server's Retry-After asks (within the same cap).
+    """Spaces the n-th retry of a request ``BACKOFF_BASE * 2**(n-1)`` seconds out (at most
+    ``BACKOFF_MAX``), or as long as the server's Retry-After asks (within the same cap).
 
     Nothing waits in the downloader: the retry goes back to the engine at once, is parked when the
     engine schedules it (``request_scheduled``) and scheduled again when it is due. A sick host's
@@ -60,8 +60,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        self.base = float_setting(settings, "RETRY_BACKOFF_BASE")
-        self.cap = float_setting(settings, "RETRY_BACKOFF_MAX")
+        self.base = float_setting(settings, "BACKOFF_BASE")
+        self.cap = float_setting(settings, "BACKOFF_MAX")
         self.parked: dict[int, tuple[Request, DelayedCall]] = {}
 
     @classmethod
@@ -90,7 +90,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if asked is not None:
             delay = min(self.cap, max(delay, asked))
         if delay > 0:
-            self.crawler.stats.inc_value("newsarchive/retry_wait_seconds", delay)  # type: ignore[union-attr]
+            self.crawler.stats.inc_value("newsarchive/retry_wait_seconds", delay)
             retry.meta[RETRY_AT] = time.monotonic() + delay
 
     # --- the waiting room -------------------------------------------------------------------------

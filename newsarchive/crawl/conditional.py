@@ -11,8 +11,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from newsarchive.archive.state import ListMemory, open_state
 from newsarchive.config import bool_setting
-from newsarchive.state import ListMemory, open_state
 
 
 class ConditionalRequestsMiddleware:

@@ -16,8 +16,8 @@ import os
 import shutil
 from pathlib import Path
 
-from newsarchive.archive_paths import record_files
-from newsarchive.faults import write_atomically
+from newsarchive.archive.faults import write_atomically
+from newsarchive.archive.paths import record_files
 
 logger = logging.getLogger(__name__)
 

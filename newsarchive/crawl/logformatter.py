@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 
-from newsarchive.faults import ArchiveWriteError
+from newsarchive.archive.faults import ArchiveWriteError
 
 
 class ArchiveLogFormatter(LogFormatter):

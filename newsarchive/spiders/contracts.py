@@ -21,7 +21,7 @@ from scrapy.contracts import Contract
 from scrapy.exceptions import ContractFail
 from scrapy.settings import BaseSettings
 
-from newsarchive.commands.scratch import use_scratch_archive
+from newsarchive.archive.scratch import use_scratch_archive
 from newsarchive.items import SCHEMA
 from newsarchive.pipelines.store import ordered
 from newsarchive.pipelines.validate import SchemaCheck, refusals, rules

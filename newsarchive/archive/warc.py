@@ -33,14 +33,14 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 import newsarchive
-from newsarchive.archive_paths import META_FETCHED_AT, META_RECORDED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive.faults import ArchiveWriteError, stop_crawl
+from newsarchive.archive.jsonl import append_whole
+from newsarchive.archive.paths import META_FETCHED_AT, META_RECORDED_AT, META_WARC_RECORD, utc_stamp
+from newsarchive.archive.replay import MISSING
+from newsarchive.archive.state import WarcPayloads, open_state
+from newsarchive.archive.warcmembers import whole_members
 from newsarchive.config import bool_setting, int_setting, setting
 from newsarchive.counts import Counts
-from newsarchive.faults import ArchiveWriteError, stop_crawl
-from newsarchive.jsonl import append_whole
-from newsarchive.replay import MISSING
-from newsarchive.state import WarcPayloads, open_state
-from newsarchive.warcmembers import whole_members
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Several crawler processes on one Redis frontier: the scheduler side (``newsarchive.frontier``
+"""Several crawler processes on one Redis frontier: the scheduler side (``newsarchive.frontier.addon``
 switches to it when ``REDIS_URL`` is set; this module needs the ``redis`` extra).
 
 scrapy-redis provides the shared request queue and the shared duplicate filter; this module adds
@@ -10,7 +10,7 @@ what an archive needs on top:
   worker also stays up while a live worker still holds requests that may yield more work.
 * The duplicate filter is scoped to a run (``RUN_ID``, by default the UTC hour): within a run no
   URL is fetched twice by any worker; the next run walks the lists again, and the archive state
-  (shared in Redis, see :mod:`newsarchive.redis_state`) keeps known articles from being fetched.
+  (shared in Redis, see :mod:`newsarchive.frontier.redis_state`) keeps known articles from being fetched.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from scrapy.utils.reactor import CallLaterOnce
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
+from newsarchive.archive.state import open_state
 from newsarchive.config import int_setting, setting
-from newsarchive.frontier import PREFIX, redacted
-from newsarchive.redis_state import alive_key
-from newsarchive.state import open_state
+from newsarchive.frontier.addon import PREFIX, redacted
+from newsarchive.frontier.redis_state import alive_key
 
 logger = logging.getLogger(__name__)
 
@@ -57,14 +57,14 @@ return 1
 """
 
 
-class ReliableScheduler(Scheduler):
+class ReliableScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships no types
     """scrapy-redis's scheduler with taken requests tracked per worker and recovered after a death."""
 
     crawler: Crawler
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ReliableScheduler:
-        instance = super().from_crawler(crawler)
+        instance: ReliableScheduler = super().from_crawler(crawler)
         instance.crawler = crawler
         # A request is released once its callback's output is all handed over (see
         # ReleaseTakenMiddleware), or when the scheduler refuses it; anything else taken

@@ -9,7 +9,8 @@ from itemloaders.processors import Compose, Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 from newsarchive.items import FIELDS, Article, empty_value
-from newsarchive.processors import clean_origin, clean_text, strip_site_suffix, unique
+from newsarchive.reading.bylines import clean_origin, strip_site_suffix
+from newsarchive.reading.text import clean_text, unique
 
 
 def _image(value: dict[str, Any]) -> dict[str, Any] | None:
@@ -85,7 +86,7 @@ class ArticleLoader(ItemLoader):
         return found
 
     def load_item(self) -> Article:
-        item = super().load_item()
+        item: Article = super().load_item()
         for field in EMPTY_FIELDS:
             if field not in item:
                 item[field] = empty_value(field)
