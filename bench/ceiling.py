@@ -53,8 +53,21 @@ def main() -> None:
                     if module:
                         settings = [*settings, "-s", f"SPIDER_MODULES={module}"]
                     archive = work / f"archive-{n}-{i}"
-                    run = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s", f"ARCHIVE_DIR={archive}",
-                                       "-s", f"RUN_STATS_FILE={archive}/stats.json", *settings, *FAST), env=env)
+                    run = timed(
+                        scrapy(
+                            "crawl",
+                            "ganzi",
+                            "-a",
+                            f"start_urls={start}",
+                            "-s",
+                            f"ARCHIVE_DIR={archive}",
+                            "-s",
+                            f"RUN_STATS_FILE={archive}/stats.json",
+                            *settings,
+                            *FAST,
+                        ),
+                        env=env,
+                    )
                     assert run.returncode == 0, run.stderr[-3000:]
                     times.setdefault(name, []).append(run.seconds)
                     stats = json.loads((archive / "stats.json").read_text())
@@ -66,8 +79,10 @@ def main() -> None:
     print(f"site: {args.articles} articles; {args.rounds} interleaved rounds, best of each\n")
     for name, seconds in times.items():
         work_done = f"  {done[name][0]} articles fetched, {done[name][1]} archived" if name in done else ""
-        print(f"{name:<30} best {min(seconds):6.2f} s  (rounds: {' '.join(f'{s:.2f}' for s in seconds)})  "
-              f"ratio to bare {bare_best / min(seconds):.3f}{work_done}")
+        print(
+            f"{name:<30} best {min(seconds):6.2f} s  (rounds: {' '.join(f'{s:.2f}' for s in seconds)})  "
+            f"ratio to bare {bare_best / min(seconds):.3f}{work_done}"
+        )
 
 
 if __name__ == "__main__":

@@ -67,7 +67,8 @@ class SiteServer:
         self.log = log
         log.write_text("")
         self.process = multiprocessing.get_context("fork").Process(
-            target=_serve, args=(pages, self.port, latency, str(log)), daemon=True)
+            target=_serve, args=(pages, self.port, latency, str(log)), daemon=True
+        )
 
     def __enter__(self) -> SiteServer:
         self.process.start()
@@ -103,8 +104,9 @@ class Run:
 def timed(args: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> Run:
     """Run a child process; wall time and its peak resident memory (from wait4)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stderr is not None
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -115,10 +117,22 @@ def timed(args: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) 
 
 # The generated sites hold no picture bytes, and the bare download fetches none: pictures off.
 FAST = [
-    "-s", "CAPTURE_IMAGES=False",
-    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=16",
-    "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "CONCURRENT_ITEMS=16", "-s", "LOG_LEVEL=WARNING",
-    "-s", "TELNETCONSOLE_ENABLED=False",
+    "-s",
+    "CAPTURE_IMAGES=False",
+    "-s",
+    "DOWNLOAD_DELAY=0",
+    "-s",
+    "AUTOTHROTTLE_ENABLED=False",
+    "-s",
+    "CONCURRENT_REQUESTS=16",
+    "-s",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "-s",
+    "CONCURRENT_ITEMS=16",
+    "-s",
+    "LOG_LEVEL=WARNING",
+    "-s",
+    "TELNETCONSOLE_ENABLED=False",
 ]
 
 
@@ -129,8 +143,9 @@ def scrapy(*args: str) -> list[str]:
 def bare_download(start: str, cwd: Path, env: dict[str, str]) -> float:
     """Seconds the bare Scrapy spider (bench/bare_spider.py) takes to download the site from ``start``:
     the baseline every crawl ratio is measured against. Run from ``cwd``, outside the project."""
-    bare = timed(scrapy("runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={start}", *FAST),
-                 cwd=cwd, env=env)
+    bare = timed(
+        scrapy("runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"start_url={start}", *FAST), cwd=cwd, env=env
+    )
     assert bare.returncode == 0, bare.stderr[-3000:]
     return bare.seconds
 

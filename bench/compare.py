@@ -35,9 +35,19 @@ def main() -> None:
                 times["bare Scrapy download"].append(bare_download(start, work, env))
                 for i, (name, tree) in enumerate(trees.items()):
                     # Run from the tree: its scrapy.cfg and its newsarchive package come first on the path.
-                    run = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s",
-                                       f"ARCHIVE_DIR={work}/archive-{n}-{i}", *FAST),
-                                cwd=tree, env=env)
+                    run = timed(
+                        scrapy(
+                            "crawl",
+                            "ganzi",
+                            "-a",
+                            f"start_urls={start}",
+                            "-s",
+                            f"ARCHIVE_DIR={work}/archive-{n}-{i}",
+                            *FAST,
+                        ),
+                        cwd=tree,
+                        env=env,
+                    )
                     assert run.returncode == 0, run.stderr[-3000:]
                     times.setdefault(name, []).append(run.seconds)
     finally:
@@ -46,8 +56,10 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"site: {args.articles} articles; {args.rounds} interleaved rounds, best of each\n")
     for name, seconds in times.items():
-        print(f"{name:<34} best {min(seconds):6.2f} s  (rounds: {' '.join(f'{s:.2f}' for s in seconds)})  "
-              f"ratio to bare {bare_best / min(seconds):.3f}")
+        print(
+            f"{name:<34} best {min(seconds):6.2f} s  (rounds: {' '.join(f'{s:.2f}' for s in seconds)})  "
+            f"ratio to bare {bare_best / min(seconds):.3f}"
+        )
 
 
 if __name__ == "__main__":

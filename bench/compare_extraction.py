@@ -55,8 +55,13 @@ print(json.dumps(result))
 
 
 def run(tree: Path, passes: int) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(tree), str(ROOT / "fixtures"), str(passes)],
-                         cwd=tree, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tree), str(ROOT / "fixtures"), str(passes)],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return {source: float(us) for source, us in json.loads(out.splitlines()[-1]).items()}
 
 
@@ -70,12 +75,14 @@ def main() -> None:
         trees = {f"at {args.rev}": before, "working tree": ROOT}
         times: dict[str, dict[str, list[float]]] = {name: {} for name in trees}
         for n in range(args.runs):
-            for name in (list(trees) if n % 2 == 0 else list(reversed(trees))):
+            for name in list(trees) if n % 2 == 0 else list(reversed(trees)):
                 for source, us in run(trees[name], args.passes).items():
                     times[name].setdefault(source, []).append(us)
     print(f"machine: {machine()}")
-    print(f"{args.runs} alternating runs of each tree, {args.passes} passes over the fixture articles each; "
-          "CPU us per page, min (median)\n")
+    print(
+        f"{args.runs} alternating runs of each tree, {args.passes} passes over the fixture articles each; "
+        "CPU us per page, min (median)\n"
+    )
     sources = list(times["working tree"])
     print(f"{'':<22}" + "".join(f"{source:>20}" for source in sources))
     for name, by_source in times.items():

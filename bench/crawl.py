@@ -39,20 +39,47 @@ def main() -> None:
         for n in range(args.rounds):
             bare_times.append(bare_download(start, work, env))
             archive = work / f"archive-{n}"
-            full = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s", f"ARCHIVE_DIR={archive}",
-                                "-s", f"RUN_STATS_FILE={archive}/stats.json", *FAST), env=env)
+            full = timed(
+                scrapy(
+                    "crawl",
+                    "ganzi",
+                    "-a",
+                    f"start_urls={start}",
+                    "-s",
+                    f"ARCHIVE_DIR={archive}",
+                    "-s",
+                    f"RUN_STATS_FILE={archive}/stats.json",
+                    *FAST,
+                ),
+                env=env,
+            )
             assert full.returncode == 0, full.stderr[-3000:]
             full_times.append(full.seconds)
         stats = json.loads((work / "archive-0" / "stats.json").read_text())
         archived = stats.get("newsarchive/archived", 0)
         before = len(server.requests())
-        second = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={start}", "-s", f"ARCHIVE_DIR={work}/archive-0",
-                              "-s", f"RUN_STATS_FILE={work}/second.json", *FAST), env=env)
+        second = timed(
+            scrapy(
+                "crawl",
+                "ganzi",
+                "-a",
+                f"start_urls={start}",
+                "-s",
+                f"ARCHIVE_DIR={work}/archive-0",
+                "-s",
+                f"RUN_STATS_FILE={work}/second.json",
+                *FAST,
+            ),
+            env=env,
+        )
         assert second.returncode == 0, second.stderr[-3000:]
         second_requests = server.requests()[before:]
     second_stats = json.loads((work / "second.json").read_text())
-    reparse = timed(scrapy("reparse", str(work / "archive-0" / "warc"), "-s", f"ARCHIVE_DIR={work}/rebuilt",
-                           "-s", "LOG_LEVEL=WARNING"))
+    reparse = timed(
+        scrapy(
+            "reparse", str(work / "archive-0" / "warc"), "-s", f"ARCHIVE_DIR={work}/rebuilt", "-s", "LOG_LEVEL=WARNING"
+        )
+    )
     assert reparse.returncode == 0, reparse.stderr[-3000:]
     rebuilt = sum(1 for p in (work / "rebuilt" / "ganzi").glob("*.jsonl") for _ in p.open())
 
@@ -61,18 +88,25 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"site: {args.articles} articles, {lists} list pages; {args.rounds} interleaved rounds, best of each\n")
     print(f"bare Scrapy download     {bare_best:7.2f} s  {pages_fetched / bare_best:7.0f} pages/s")
-    print(f"archive crawl            {full_best:7.2f} s  {pages_fetched / full_best:7.0f} pages/s "
-          f"({archived} archived)")
+    print(
+        f"archive crawl            {full_best:7.2f} s  {pages_fetched / full_best:7.0f} pages/s ({archived} archived)"
+    )
     ratio = bare_best / full_best
     print(f"throughput ratio (archive / bare): {ratio:.2f}  (goal >= 0.8: {'meets' if ratio >= 0.8 else 'MISSES'})\n")
     article_requests = [u for u in second_requests if not u.endswith(("/", ".txt")) and "index_" not in u]
-    print(f"second run: {len(second_requests)} requests ({len(article_requests)} article pages, "
-          f"{second_stats.get('newsarchive/list_unchanged', 0)} list pages answered 304), "
-          f"{second_stats.get('newsarchive/archived', 0)} archived, {second.seconds:.2f} s")
-    print(f"second-to-first run time ratio: {second.seconds / full_times[0]:.3f}  "
-          f"(goal: list pages only: {'meets' if not article_requests else 'MISSES'})\n")
-    print(f"reparse from WARC: {rebuilt} articles in {reparse.seconds:.2f} s = {rebuilt / reparse.seconds:.0f} "
-          f"articles/s (whole command, start-up included)")
+    print(
+        f"second run: {len(second_requests)} requests ({len(article_requests)} article pages, "
+        f"{second_stats.get('newsarchive/list_unchanged', 0)} list pages answered 304), "
+        f"{second_stats.get('newsarchive/archived', 0)} archived, {second.seconds:.2f} s"
+    )
+    print(
+        f"second-to-first run time ratio: {second.seconds / full_times[0]:.3f}  "
+        f"(goal: list pages only: {'meets' if not article_requests else 'MISSES'})\n"
+    )
+    print(
+        f"reparse from WARC: {rebuilt} articles in {reparse.seconds:.2f} s = {rebuilt / reparse.seconds:.0f} "
+        f"articles/s (whole command, start-up included)"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -30,11 +30,31 @@ def crawl(workers: int, server: SiteServer, redis_url: str, archive: Path, run_i
     env = {"http_proxy": server.proxy, "no_proxy": ""}
     args = [*FAST, "-s", f"CONCURRENT_REQUESTS={concurrency}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}"]
     start = time.perf_counter()
-    procs = [subprocess.Popen(
-        scrapy("crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}", "-s", f"ARCHIVE_DIR={archive}",
-               "-s", f"REDIS_URL={redis_url}", "-s", f"RUN_ID={run_id}", "-s", f"WORKER_ID=w{n}", *args),
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True) for n in range(workers)]
+    procs = [
+        subprocess.Popen(
+            scrapy(
+                "crawl",
+                "ganzi",
+                "-a",
+                f"start_urls={sitegen.list_url(0)}",
+                "-s",
+                f"ARCHIVE_DIR={archive}",
+                "-s",
+                f"REDIS_URL={redis_url}",
+                "-s",
+                f"RUN_ID={run_id}",
+                "-s",
+                f"WORKER_ID=w{n}",
+                *args,
+            ),
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(workers)
+    ]
     for proc in procs:
         _, err = proc.communicate()
         assert proc.returncode == 0, err[-3000:]
@@ -66,11 +86,15 @@ def main() -> None:
     best = {n: min(t) for n, t in times.items()}
     base = best[counts[0]]
     print(f"machine: {machine()}")
-    print(f"site: {args.articles} articles, {args.latency * 1000:.0f} ms per page, {args.concurrency} requests in "
-          f"flight per worker; best of {args.rounds} runs each")
+    print(
+        f"site: {args.articles} articles, {args.latency * 1000:.0f} ms per page, {args.concurrency} requests in "
+        f"flight per worker; best of {args.rounds} runs each"
+    )
     for n in counts:
-        print(f"  {n} worker{'s' if n > 1 else ' '}: {best[n]:6.2f} s  {args.articles / best[n]:6.0f} articles/s  "
-              f"{base / best[n]:.2f}x")
+        print(
+            f"  {n} worker{'s' if n > 1 else ' '}: {best[n]:6.2f} s  {args.articles / best[n]:6.0f} articles/s  "
+            f"{base / best[n]:.2f}x"
+        )
     shutil.rmtree(work, ignore_errors=True)
 
 

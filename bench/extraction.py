@@ -62,8 +62,14 @@ def ours(source: str, response: TextResponse) -> dict[str, Any]:
     item = SPIDERS[source]().read_article_page(fresh)  # type: ignore[attr-defined]
     detect_script(f"{item['title']}\n{item['body']}")
     content_hash(item["body"])
-    return {"title": item.get("title"), "date": item.get("published_date"), "time": item.get("published_at"),
-            "authors": item.get("authors") or [], "origin": item.get("origin"), "body": item.get("body") or ""}
+    return {
+        "title": item.get("title"),
+        "date": item.get("published_date"),
+        "time": item.get("published_at"),
+        "authors": item.get("authors") or [],
+        "origin": item.get("origin"),
+        "body": item.get("body") or "",
+    }
 
 
 def trafilatura_tool(source: str, response: TextResponse) -> dict[str, Any]:
@@ -72,8 +78,14 @@ def trafilatura_tool(source: str, response: TextResponse) -> dict[str, Any]:
     doc = trafilatura.bare_extraction(response.replace().text, url=response.url, with_metadata=True)
     data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
     authors = [a for a in re.split(r"[;,，、\s]+", data.get("author") or "") if a]
-    return {"title": data.get("title"), "date": data.get("date"), "time": None, "authors": authors,
-            "origin": None, "body": data.get("text") or ""}
+    return {
+        "title": data.get("title"),
+        "date": data.get("date"),
+        "time": None,
+        "authors": authors,
+        "origin": None,
+        "body": data.get("text") or "",
+    }
 
 
 def gne_tool(source: str, response: TextResponse) -> dict[str, Any]:
@@ -82,13 +94,21 @@ def gne_tool(source: str, response: TextResponse) -> dict[str, Any]:
     data = GeneralNewsExtractor().extract(response.replace().text)
     published = parse_published(str(data.get("publish_time") or ""))
     authors = [a for a in re.split(r"[;,，、\s]+", data.get("author") or "") if a]
-    return {"title": data.get("title"), "date": published.date if published else None,
-            "time": published.at if published else None, "authors": authors, "origin": None,
-            "body": data.get("content") or ""}
+    return {
+        "title": data.get("title"),
+        "date": published.date if published else None,
+        "time": published.at if published else None,
+        "authors": authors,
+        "origin": None,
+        "body": data.get("content") or "",
+    }
 
 
 TOOLS: dict[str, Callable[[str, TextResponse], dict[str, Any]]] = {
-    "newsarchive": ours, "trafilatura": trafilatura_tool, "gne": gne_tool}
+    "newsarchive": ours,
+    "trafilatura": trafilatura_tool,
+    "gne": gne_tool,
+}
 
 
 def score(found: dict[str, Any], expected: dict[str, Any]) -> dict[str, float]:
@@ -106,8 +126,12 @@ def score(found: dict[str, Any], expected: dict[str, Any]) -> dict[str, float]:
 SCORED = (*FIELDS, "body", "body_f1")
 
 
-def compare(title: str, pages: list[tuple[str, TextResponse, dict[str, Any]]], rounds_wanted: int,
-            goals: tuple[tuple[str, float], ...]) -> None:
+def compare(
+    title: str,
+    pages: list[tuple[str, TextResponse, dict[str, Any]]],
+    rounds_wanted: int,
+    goals: tuple[tuple[str, float], ...],
+) -> None:
     sources = [s for s in SPIDERS if any(p[0] == s for p in pages)]
     for tool in TOOLS.values():  # warm-up: imports, dictionaries, caches
         for source, response, _ in pages:
@@ -132,8 +156,11 @@ def compare(title: str, pages: list[tuple[str, TextResponse, dict[str, Any]]], r
     for other, goal in goals:
         ratios = {s: medians[other][s] / medians["newsarchive"][s] for s in sources}
         verdict = "meets" if min(ratios.values()) >= goal else "MISSES"
-        print(f"speed vs {other}: " + ", ".join(f"{s} {r:.1f}x" for s, r in ratios.items())
-              + f"  (goal >= {goal}x: {verdict})")
+        print(
+            f"speed vs {other}: "
+            + ", ".join(f"{s} {r:.1f}x" for s, r in ratios.items())
+            + f"  (goal >= {goal}x: {verdict})"
+        )
     print(f"\naccuracy over {len(pages)} articles (share exactly right; body: mean similarity; body_f1: mean F1)")
     print(f"{'tool':<13}" + "".join(f"{f:>11}" for f in SCORED))
     means = {name: {f: statistics.mean(s[f] for s in scores) for f in SCORED} for name, scores in accuracy.items()}
@@ -141,8 +168,10 @@ def compare(title: str, pages: list[tuple[str, TextResponse, dict[str, Any]]], r
         print(f"{name:<13}" + "".join(f"{100 * per[f]:>10.1f}%" for f in SCORED))
     best = [f for f in SCORED if means["newsarchive"][f] >= max(means["trafilatura"][f], means["gne"][f])]
     strictly = [f for f in SCORED if means["newsarchive"][f] > max(means["trafilatura"][f], means["gne"][f])]
-    print(f"\nat least as accurate as both on {len(best)}/{len(SCORED)} fields, strictly more accurate on "
-          f"{len(strictly)} ({', '.join(strictly)}); where a tool ties, both are at 100%\n")
+    print(
+        f"\nat least as accurate as both on {len(best)}/{len(SCORED)} fields, strictly more accurate on "
+        f"{len(strictly)} ({', '.join(strictly)}); where a tool ties, both are at 100%\n"
+    )
 
 
 def main() -> None:

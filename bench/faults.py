@@ -40,20 +40,40 @@ def check(archive: Path, expected: int) -> dict[str, int]:
             ids[record["id"]] += 1
             for page in record["warc"]:
                 blob = (archive / "warc" / page["warc_file"]).read_bytes()
-                member = blob[page["warc_offset"]:page["warc_offset"] + page["warc_length"]]
+                member = blob[page["warc_offset"] : page["warc_offset"] + page["warc_length"]]
                 try:
                     misplaced += page["url"].encode() not in gzip.decompress(member)[:2000]
                 except OSError:
                     misplaced += 1
     torn_warc = sum(whole_members(p.read_bytes())[1] != p.stat().st_size for p in (archive / "warc").glob("*.gz"))
-    return {"lost": expected - len(ids), "twice": sum(n > 1 for n in ids.values()), "torn_lines": torn_lines,
-            "torn_warc_files": torn_warc, "misplaced_warc_pointers": misplaced}
+    return {
+        "lost": expected - len(ids),
+        "twice": sum(n > 1 for n in ids.values()),
+        "torn_lines": torn_lines,
+        "torn_warc_files": torn_warc,
+        "misplaced_warc_pointers": misplaced,
+    }
 
 
 def crawl(archive: Path, site: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    args = scrapy("crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}", "-s", f"ARCHIVE_DIR={archive}",
-                  "-s", f"REPLAY_DIR={site}", "-s", "FOLLOW_RELATED=False", "-s", "RETRY_TIMES=1",
-                  "-s", "BACKOFF_BASE=0.05", *FAST, *extra)
+    args = scrapy(
+        "crawl",
+        "ganzi",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        f"REPLAY_DIR={site}",
+        "-s",
+        "FOLLOW_RELATED=False",
+        "-s",
+        "RETRY_TIMES=1",
+        "-s",
+        "BACKOFF_BASE=0.05",
+        *FAST,
+        *extra,
+    )
     return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
 
 
@@ -67,8 +87,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsarchive-faults-"))
     site = sitegen.write_replay(sitegen.site(args.articles), work / "site")
     print(f"{machine()}; {args.articles} articles")
-    print(f"{'fault':<34} {'exit':>4} {'then':>4} {'lost':>5} {'twice':>5} {'torn lines':>10} {'torn WARC':>9} "
-          f"{'bad pointers':>12}")
+    print(
+        f"{'fault':<34} {'exit':>4} {'then':>4} {'lost':>5} {'twice':>5} {'torn lines':>10} {'torn WARC':>9} "
+        f"{'bad pointers':>12}"
+    )
     failures = 0
     try:
         for size in args.sizes.split(","):
@@ -84,9 +106,11 @@ def main() -> None:
                 subprocess.run(["umount", "-l", str(mount)], check=False)
             ok = full.returncode == 1 and then.returncode == 0 and not any(found.values())
             failures += not ok
-            print(f"{'disk full at ' + size:<34} {full.returncode:>4} {then.returncode:>4} {found['lost']:>5} "
-                  f"{found['twice']:>5} {found['torn_lines']:>10} {found['torn_warc_files']:>9} "
-                  f"{found['misplaced_warc_pointers']:>12}{'' if ok else '  FAILED'}")
+            print(
+                f"{'disk full at ' + size:<34} {full.returncode:>4} {then.returncode:>4} {found['lost']:>5} "
+                f"{found['twice']:>5} {found['torn_lines']:>10} {found['torn_warc_files']:>9} "
+                f"{found['misplaced_warc_pointers']:>12}{'' if ok else '  FAILED'}"
+            )
         pages = sitegen.site(args.articles)
         pages[sitegen.list_url(5)] = (500, {"Content-Type": "text/html"}, b"error")
         broken = sitegen.write_replay(pages, work / "broken")
@@ -97,9 +121,11 @@ def main() -> None:
         found = check(archive, args.articles)
         ok = then.returncode == 0 and again.returncode == 0 and not any(found.values())
         failures += not ok
-        print(f"{'list page 5 failing, then well':<34} {first.returncode:>4} {then.returncode:>4} {found['lost']:>5} "
-              f"{found['twice']:>5} {found['torn_lines']:>10} {found['torn_warc_files']:>9} "
-              f"{found['misplaced_warc_pointers']:>12}{'' if ok else '  FAILED'}")
+        print(
+            f"{'list page 5 failing, then well':<34} {first.returncode:>4} {then.returncode:>4} {found['lost']:>5} "
+            f"{found['twice']:>5} {found['torn_lines']:>10} {found['torn_warc_files']:>9} "
+            f"{found['misplaced_warc_pointers']:>12}{'' if ok else '  FAILED'}"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failures else 0)

@@ -41,8 +41,17 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsarchive-kill-"))
     site = sitegen.write_replay(sitegen.site(args.articles), work / "site")
     archive = work / "archive"
-    command = scrapy("crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}", "-s", f"REPLAY_DIR={site}",
-                     "-s", f"ARCHIVE_DIR={archive}", *FAST)
+    command = scrapy(
+        "crawl",
+        "ganzi",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"REPLAY_DIR={site}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        *FAST,
+    )
     kills = 0
     for _ in range(args.kills):
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -65,9 +74,11 @@ def main() -> None:
         torn += 0 if not data or data.endswith(b"\n") else 1
         ids.update(json.loads(line)["id"] for line in data.splitlines())
     warcs = sorted((archive / "warc").glob("*.warc.gz"))
-    unreadable = [p.name for p in warcs
-                  if subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(p)],
-                                    capture_output=True).returncode != 0]
+    unreadable = [
+        p.name
+        for p in warcs
+        if subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(p)], capture_output=True).returncode != 0
+    ]
     # warcio reads a member cut inside its payload without a word: count torn members by their bytes.
     torn_members = [p.name for p in warcs if whole_members(p.read_bytes())[1] != p.stat().st_size]
     left_open = list((archive / "warc").glob("*.open"))
@@ -75,9 +86,11 @@ def main() -> None:
     duplicated = sum(n - 1 for n in ids.values() if n > 1)
     print(f"\nmachine: {machine()}")
     print(f"{args.articles} articles, {kills} SIGKILLs at random moments (seed {args.seed}), then one run to the end")
-    print(f"records lost: {lost}, duplicated: {duplicated}, torn lines: {torn}, "
-          f"WARC files: {len(warcs)} ({len(unreadable)} unreadable, {len(torn_members)} with a torn member, "
-          f"{len(left_open)} left open)")
+    print(
+        f"records lost: {lost}, duplicated: {duplicated}, torn lines: {torn}, "
+        f"WARC files: {len(warcs)} ({len(unreadable)} unreadable, {len(torn_members)} with a torn member, "
+        f"{len(left_open)} left open)"
+    )
     ok = lost == duplicated == torn == len(unreadable) == len(torn_members) == len(left_open) == 0
     print("verdict:", "consistent" if ok else "INCONSISTENT")
     shutil.rmtree(work, ignore_errors=True)

@@ -22,9 +22,18 @@ from newsarchive.archive.state import ArchiveState
 
 def fill(archive: Path, count: int) -> None:
     state = ArchiveState(archive / "state.sqlite3")
-    rows = ((f"ganzi:{n}", "archived", f"http://www.kbcmw.com/html/xw/dzyw/{n}.html",
-             hashlib.sha256(str(n).encode()).hexdigest(), None, None, "2026-01-01T00:00:00Z")
-            for n in range(1, count + 1))
+    rows = (
+        (
+            f"ganzi:{n}",
+            "archived",
+            f"http://www.kbcmw.com/html/xw/dzyw/{n}.html",
+            hashlib.sha256(str(n).encode()).hexdigest(),
+            None,
+            None,
+            "2026-01-01T00:00:00Z",
+        )
+        for n in range(1, count + 1)
+    )
     with state.db:
         state.db.execute("BEGIN")
         state.db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -44,8 +53,19 @@ def main() -> None:
         for count in (args.small, args.big):
             archive = work / f"archive-{count}-{rnd}"
             fill(archive, count)
-            run = timed(scrapy("crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
-                               "-s", f"REPLAY_DIR={site}", "-s", f"ARCHIVE_DIR={archive}", *FAST))
+            run = timed(
+                scrapy(
+                    "crawl",
+                    "ganzi",
+                    "-a",
+                    f"start_urls={sitegen.list_url(0)}",
+                    "-s",
+                    f"REPLAY_DIR={site}",
+                    "-s",
+                    f"ARCHIVE_DIR={archive}",
+                    *FAST,
+                )
+            )
             assert run.returncode == 0, run.stderr[-3000:]
             peaks[count].append(run.peak_rss_mb)
             shutil.rmtree(archive)

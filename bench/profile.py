@@ -25,26 +25,53 @@ from redis_server import redis_server  # tests/ is on the path through common
 
 
 def profile_crawl(server: SiteServer, archive: Path, out: Path, redis_url: str | None) -> float:
-    args = [sys.executable, "-m", "cProfile", "-o", str(out), *scrapy("crawl", "ganzi")[1:],
-            "-a", f"start_urls={sitegen.list_url(0)}", "-s", f"ARCHIVE_DIR={archive}", *FAST]
+    args = [
+        sys.executable,
+        "-m",
+        "cProfile",
+        "-o",
+        str(out),
+        *scrapy("crawl", "ganzi")[1:],
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        *FAST,
+    ]
     if redis_url:
         args += ["-s", f"REDIS_URL={redis_url}", "-s", "RUN_ID=profile", "-s", "WORKER_ID=profile"]
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=ROOT, env={**os.environ, "http_proxy": server.proxy, "no_proxy": ""},
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        args, cwd=ROOT, env={**os.environ, "http_proxy": server.proxy, "no_proxy": ""}, capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return time.perf_counter() - start
 
 
-LIBRARIES = ("newsarchive", "scrapy", "twisted", "lxml", "parsel", "warcio", "jsonschema", "itemloaders", "redis",
-             "sqlite3", "zlib", "json")
+LIBRARIES = (
+    "newsarchive",
+    "scrapy",
+    "twisted",
+    "lxml",
+    "parsel",
+    "warcio",
+    "jsonschema",
+    "itemloaders",
+    "redis",
+    "sqlite3",
+    "zlib",
+    "json",
+)
 
 
 def table(stats: pstats.Stats, column: int, top: int, articles: int) -> str:
     """The ``top`` functions of the project and its libraries by own (column 2) or cumulative
     (column 3) time, in milliseconds per article."""
-    rows = [(where, data) for where, data in stats.stats.items()  # type: ignore[attr-defined]
-            if any(name in f"{where[0]}{where[2]}" for name in LIBRARIES)]
+    rows = [
+        (where, data)
+        for where, data in stats.stats.items()  # type: ignore[attr-defined]
+        if any(name in f"{where[0]}{where[2]}" for name in LIBRARIES)
+    ]
     rows.sort(key=lambda row: row[1][column], reverse=True)
     lines = [f"{'calls':>9} {'own ms/art':>10} {'cum ms/art':>10}  function"]
     for (path, line, name), (_, calls, own, cum, _) in rows[:top]:
@@ -69,8 +96,10 @@ def main() -> None:
             seconds = profile_crawl(server, work / "archive", out, None)
     stats = pstats.Stats(str(out))
     print(f"machine: {machine()}")
-    print(f"{args.articles} articles in {seconds:.1f} s under cProfile ({'Redis' if args.redis else 'SQLite'} state); "
-          f"profile kept in {out}\n")
+    print(
+        f"{args.articles} articles in {seconds:.1f} s under cProfile ({'Redis' if args.redis else 'SQLite'} state); "
+        f"profile kept in {out}\n"
+    )
     print("by own time:\n" + table(stats, 2, args.top, args.articles) + "\n")
     print("by cumulative time:\n" + table(stats, 3, args.top, args.articles))
 

@@ -80,9 +80,15 @@ def trafilatura_tool(source: str, response: TextResponse) -> dict[str, Any]:
 
     doc = trafilatura.bare_extraction(response.replace().text, url=response.url, with_metadata=True)
     data = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else (doc or {})
-    return {"title": data.get("title"), "published_date": data.get("date"), "published_at": None,
-            "origin": data.get("sitename"), "authors": names(data.get("author")), "editors": [],
-            "body": data.get("text") or ""}
+    return {
+        "title": data.get("title"),
+        "published_date": data.get("date"),
+        "published_at": None,
+        "origin": data.get("sitename"),
+        "authors": names(data.get("author")),
+        "editors": [],
+        "body": data.get("text") or "",
+    }
 
 
 def gne_tool(source: str, response: TextResponse) -> dict[str, Any]:
@@ -90,13 +96,22 @@ def gne_tool(source: str, response: TextResponse) -> dict[str, Any]:
 
     data = GeneralNewsExtractor().extract(response.replace().text)
     published = parse_published(str(data.get("publish_time") or ""))
-    return {"title": data.get("title"), "published_date": published.date if published else None,
-            "published_at": published.at if published else None, "origin": None,
-            "authors": names(data.get("author")), "editors": [], "body": data.get("content") or ""}
+    return {
+        "title": data.get("title"),
+        "published_date": published.date if published else None,
+        "published_at": published.at if published else None,
+        "origin": None,
+        "authors": names(data.get("author")),
+        "editors": [],
+        "body": data.get("content") or "",
+    }
 
 
 TOOLS: dict[str, Callable[[str, TextResponse], dict[str, Any]]] = {
-    "newsarchive": ours, "trafilatura": trafilatura_tool, "gne": gne_tool}
+    "newsarchive": ours,
+    "trafilatura": trafilatura_tool,
+    "gne": gne_tool,
+}
 
 
 def main() -> int:
@@ -109,8 +124,9 @@ def main() -> int:
         return 0
     if not args.no_crawl:
         print("== the crawl through the engine, scored by score.py\n", flush=True)
-        subprocess.run([sys.executable, str(REALPAGES / "score.py"), "--crawl", str(ROOT), "--python", sys.executable],
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(REALPAGES / "score.py"), "--crawl", str(ROOT), "--python", sys.executable], check=True
+        )
     score = scorer()
     found = pages()
     for tool in TOOLS.values():  # warm-up: imports, dictionaries, caches
@@ -126,16 +142,22 @@ def main() -> int:
                 per_page.append((time.perf_counter() - start) * 1000)
             times[name].append(statistics.median(per_page))
     print(f"\n== in-process reading of the {len(found)} pages, {args.rounds} interleaved rounds (one core)\n")
-    print(f"{'tool':<13}{'median ms/page':>15}" + "".join(f"{f:>16}" for f in score.FIELDS)
-          + f"{'fields':>9}{'F1 mean':>9}{'F1 min':>8}")
+    print(
+        f"{'tool':<13}{'median ms/page':>15}"
+        + "".join(f"{f:>16}" for f in score.FIELDS)
+        + f"{'fields':>9}{'F1 mean':>9}{'F1 min':>8}"
+    )
     medians = {}
     for name, tool in TOOLS.items():
         results = [score.score(tool(s, r), e) for s, r, e in found]
         per_field = {f: 100 * sum(r[f] for r in results) / len(results) for f in score.FIELDS}
         f1s = [r["_f1"] for r in results]
         medians[name] = statistics.median(times[name])
-        print(f"{name:<13}{medians[name]:>15.2f}" + "".join(f"{per_field[f]:>15.1f}%" for f in score.FIELDS)
-              + f"{statistics.mean(per_field.values()):>8.1f}%{statistics.mean(f1s):>9.3f}{min(f1s):>8.3f}")
+        print(
+            f"{name:<13}{medians[name]:>15.2f}"
+            + "".join(f"{per_field[f]:>15.1f}%" for f in score.FIELDS)
+            + f"{statistics.mean(per_field.values()):>8.1f}%{statistics.mean(f1s):>9.3f}{min(f1s):>8.3f}"
+        )
     print()
     for other in ("trafilatura", "gne"):
         print(f"newsarchive is {medians[other] / medians['newsarchive']:.1f}x as fast as {other} (median page)")

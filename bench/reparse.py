@@ -32,8 +32,21 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsarchive-reparse-"))
     try:
         site = sitegen.write_replay(sitegen.site(args.articles), work / "site")
-        subprocess.run(scrapy("crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}", "-s", f"REPLAY_DIR={site}",
-                              "-s", f"ARCHIVE_DIR={work / 'archive'}", *FAST), cwd=ROOT, check=True)
+        subprocess.run(
+            scrapy(
+                "crawl",
+                "ganzi",
+                "-a",
+                f"start_urls={sitegen.list_url(0)}",
+                "-s",
+                f"REPLAY_DIR={site}",
+                "-s",
+                f"ARCHIVE_DIR={work / 'archive'}",
+                *FAST,
+            ),
+            cwd=ROOT,
+            check=True,
+        )
         best: dict[int, float] = {}
         kept: dict[int, list[str]] = {}
         for _ in range(args.rounds):
@@ -41,15 +54,28 @@ def main() -> None:
                 target = work / f"jobs-{jobs}"
                 shutil.rmtree(target, ignore_errors=True)
                 started = time.perf_counter()
-                subprocess.run(scrapy("reparse", str(work / "archive" / "warc"), "--jobs", str(jobs),
-                                      "-s", f"ARCHIVE_DIR={target}", "-s", "LOG_LEVEL=WARNING"),
-                               cwd=ROOT, check=True, capture_output=True)
+                subprocess.run(
+                    scrapy(
+                        "reparse",
+                        str(work / "archive" / "warc"),
+                        "--jobs",
+                        str(jobs),
+                        "-s",
+                        f"ARCHIVE_DIR={target}",
+                        "-s",
+                        "LOG_LEVEL=WARNING",
+                    ),
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                )
                 seconds = time.perf_counter() - started
                 best[jobs] = min(best.get(jobs, seconds), seconds)
                 kept[jobs] = records(target)
         print(f"machine: {machine()}")
-        print(f"{args.articles} articles, best of {args.rounds} interleaved rounds, whole command (start-up "
-              "included)\n")
+        print(
+            f"{args.articles} articles, best of {args.rounds} interleaved rounds, whole command (start-up included)\n"
+        )
         print(f"{'jobs':>5} {'seconds':>9} {'articles/s':>11} {'speed-up':>9}")
         for jobs, seconds in best.items():
             print(f"{jobs:>5} {seconds:>9.2f} {args.articles / seconds:>11.0f} {best[1] / seconds:>8.2f}x")

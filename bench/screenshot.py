@@ -41,18 +41,41 @@ def main() -> int:
         return 1
     work = Path(tempfile.mkdtemp(prefix="newsarchive-screenshot-"))
     archive = work / "archive"
-    subprocess.run([sys.executable, "-m", "scrapy", "crawl", "jilin", "-s", "REPLAY_DIR=fixtures",
-                    "-s", f"ARCHIVE_DIR={archive}", "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "jilin",
+            "-s",
+            "REPLAY_DIR=fixtures",
+            "-s",
+            f"ARCHIVE_DIR={archive}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
     records = [json.loads(line) for path in sorted((archive / "jilin").glob("*.jsonl")) for line in path.open()]
     record = next(r for r in records if r["images"] and all("warc_file" in i for i in r["images"]))
     home = work / "pywb"
     home.mkdir()
     subprocess.run([str(TOOLS / "wb-manager"), "init", "news"], cwd=home, check=True, capture_output=True)
-    subprocess.run([str(TOOLS / "wb-manager"), "add", "news", *map(str, sorted((archive / "warc").glob("*.gz")))],
-                   cwd=home, check=True, capture_output=True)
+    subprocess.run(
+        [str(TOOLS / "wb-manager"), "add", "news", *map(str, sorted((archive / "warc").glob("*.gz")))],
+        cwd=home,
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    server = subprocess.Popen([str(TOOLS / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=home,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(TOOLS / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+        cwd=home,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -62,10 +85,27 @@ def main() -> int:
                 time.sleep(0.2)
         url = f"http://127.0.0.1:{port}/news/2100mp_/{record['warc'][0]['url']}"
         output = Path(args.output).resolve()
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={work / 'chromium'}", "--window-size=1100,1400", "--hide-scrollbars",
-                        f"--screenshot={output}", url], check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={work / 'chromium'}",
+                "--window-size=1100,1400",
+                "--hide-scrollbars",
+                f"--screenshot={output}",
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

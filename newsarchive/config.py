@@ -28,7 +28,11 @@ def default(name: str) -> Any:
 # Settings that sat in Scrapy's own namespaces (where a Scrapy release could give the name a
 # meaning of its own), renamed: the old name is still read, with a warning, while no newer value
 # (of the same or a higher priority) is given under the new one.
-RENAMED = {"RETRY_BACKOFF_BASE": "BACKOFF_BASE", "RETRY_BACKOFF_MAX": "BACKOFF_MAX", "STATS_DUMP_FILE": "RUN_STATS_FILE"}
+RENAMED = {
+    "RETRY_BACKOFF_BASE": "BACKOFF_BASE",
+    "RETRY_BACKOFF_MAX": "BACKOFF_MAX",
+    "STATS_DUMP_FILE": "RUN_STATS_FILE",
+}
 _OLD_NAME = {new: old for old, new in RENAMED.items()}
 
 

@@ -72,8 +72,9 @@ class MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             warnings.warn(f"{spec.name} is deprecated: import {new}", NewsarchiveDeprecationWarning, stacklevel=2)
             return importlib.import_module(new)
         parts = SPLIT[spec.name]
-        warnings.warn(f"{spec.name} is deprecated: import {', '.join(parts)}", NewsarchiveDeprecationWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"{spec.name} is deprecated: import {', '.join(parts)}", NewsarchiveDeprecationWarning, stacklevel=2
+        )
         module = types.ModuleType(spec.name)
         for name in parts:
             part = importlib.import_module(name)

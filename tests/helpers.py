@@ -94,25 +94,38 @@ def schema_errors(record: dict[str, Any]) -> list[str]:
     return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator().iter_errors(record)]
 
 
-def scrapy_cmd(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300,
-               check: bool = True) -> subprocess.CompletedProcess[str]:
+def scrapy_cmd(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run ``scrapy ARGS`` in a child process, as a user would, with deprecations as errors."""
     full_env = {**os.environ, **STRICT, **(env or {})}
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), str(TESTS), full_env.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "scrapy", *args], cwd=cwd, env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"scrapy {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-6000:]}")
     return proc
 
 
-def crawl(spider: str, archive: Path, *extra: str, replay: Path | None = None,
-          **kwargs: Any) -> dict[str, Any]:
+def crawl(spider: str, archive: Path, *extra: str, replay: Path | None = None, **kwargs: Any) -> dict[str, Any]:
     """A replay crawl; returns the final stats (dumped by the StatsDump extension into the archive)."""
     stats_file = archive / f"stats-{spider}.json"
-    args = ["crawl", spider, "-s", f"SPIDER_MODULES={SPIDER_MODULES}", "-s", f"ARCHIVE_DIR={archive}",
-            "-s", f"REPLAY_DIR={replay or fixture_dir(spider)}",
-            "-s", f"RUN_STATS_FILE={stats_file}", "-s", "LOG_LEVEL=INFO", *extra]
+    args = [
+        "crawl",
+        spider,
+        "-s",
+        f"SPIDER_MODULES={SPIDER_MODULES}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        f"REPLAY_DIR={replay or fixture_dir(spider)}",
+        "-s",
+        f"RUN_STATS_FILE={stats_file}",
+        "-s",
+        "LOG_LEVEL=INFO",
+        *extra,
+    ]
     proc = scrapy_cmd(*args, **kwargs)
     assert "Traceback" not in proc.stderr, proc.stderr[-6000:]
     return dict(json.loads(stats_file.read_text(encoding="utf-8")))
@@ -166,12 +179,14 @@ def read_in_process(source: str, url: str, archive: Path, **settings: Any) -> li
     a multi-page article) to the callback it names. Pictures are not fetched, related articles not
     followed; the state lives in ``archive``."""
     spider_cls = spider_loader().load(source)
-    crawler = get_crawler(spider_cls, {"ARCHIVE_DIR": str(archive), "CAPTURE_IMAGES": False,
-                                       "FOLLOW_RELATED": False, **settings})
+    crawler = get_crawler(
+        spider_cls, {"ARCHIVE_DIR": str(archive), "CAPTURE_IMAGES": False, "FOLLOW_RELATED": False, **settings}
+    )
     spider = spider_cls.from_crawler(crawler)
     assert isinstance(spider, PortalSpider)
-    cases = {case.url: case for case in (read_case(d) for d in fixture_dir(source).iterdir()
-                                         if (d / CASE_META).exists())}
+    cases = {
+        case.url: case for case in (read_case(d) for d in fixture_dir(source).iterdir() if (d / CASE_META).exists())
+    }
     queue = [Request(url, callback=spider.parse_article)]
     records = []
     while queue:

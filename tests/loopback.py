@@ -18,8 +18,12 @@ Behaviour = Callable[[BaseHTTPRequestHandler], None]
 Route = tuple[int, dict[str, str], bytes] | Behaviour
 
 
-def wait_until_up(probe: Callable[[], object], errors: type[BaseException] | tuple[type[BaseException], ...],
-                  seconds: float, pause: float = 0.05) -> None:
+def wait_until_up(
+    probe: Callable[[], object],
+    errors: type[BaseException] | tuple[type[BaseException], ...],
+    seconds: float,
+    pause: float = 0.05,
+) -> None:
     """Call ``probe`` until it stops raising ``errors`` (a server a test started is answering);
     after ``seconds`` the last error is raised."""
     deadline = time.monotonic() + seconds

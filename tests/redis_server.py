@@ -25,8 +25,21 @@ def redis_server(workdir: Path, password: str | None = None) -> Iterator[str]:
     if binary is None:
         raise RuntimeError("redis-server is not installed: run 'apt-get install redis-server' (.ci/run does)")
     port = free_port()
-    args = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
-            "--dir", str(workdir), "--protected-mode", "yes"]
+    args = [
+        binary,
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(workdir),
+        "--protected-mode",
+        "yes",
+    ]
     if password:
         args += ["--requirepass", password]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

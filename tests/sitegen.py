@@ -62,8 +62,15 @@ def list_url(page: int) -> str:
 
 def article(aid: int, first_id: int, template: str = ARTICLE) -> Page:
     month, day = 1 + aid % 12, 1 + aid % 28
-    html = template.format(title=f"甘孜州召开第{aid}次工作会议", year=2021, month=month, day=day, aid=aid,
-                          topic=TOPICS[aid % len(TOPICS)], prev=max(first_id, aid - 1))
+    html = template.format(
+        title=f"甘孜州召开第{aid}次工作会议",
+        year=2021,
+        month=month,
+        day=day,
+        aid=aid,
+        topic=TOPICS[aid % len(TOPICS)],
+        prev=max(first_id, aid - 1),
+    )
     body = html.encode("gbk")
     return 200, {"Content-Type": "text/html", "ETag": f'"a{aid}"'}, body
 
@@ -72,7 +79,7 @@ def site(count: int, first_id: int = 100000, per_page: int = 20, template: str =
     """``count`` articles, newest first on list pages of ``per_page``, in the layout ``template``."""
     pages: dict[str, Page] = {}
     ids = list(range(first_id + count - 1, first_id - 1, -1))
-    chunks = [ids[i:i + per_page] for i in range(0, len(ids), per_page)] or [[]]
+    chunks = [ids[i : i + per_page] for i in range(0, len(ids), per_page)] or [[]]
     for n, chunk in enumerate(chunks):
         items = "\n".join(f'<li class="newscontent"><a href="/html/{COLUMN}/{a}.html">第{a}号</a></li>' for a in chunk)
         pager = f'<a href="index_{n + 1}.html">下一页</a>' if n + 1 < len(chunks) else ""
@@ -90,18 +97,22 @@ def write_replay(pages: dict[str, Page], root: Path) -> Path:
         case = root / f"case-{n:06d}"
         case.mkdir(parents=True, exist_ok=True)
         (case / "response.body").write_bytes(body)
-        (case / "response.json").write_text(json.dumps({"url": url, "status": status, "headers": headers}),
-                                            encoding="utf-8")
+        (case / "response.json").write_text(
+            json.dumps({"url": url, "status": status, "headers": headers}), encoding="utf-8"
+        )
     return root
 
 
-def ganzi_page(title: str, date_line: str, paragraphs: list[str], extra: str = "", charset: str = "gb2312",
-               encoding: str = "gbk") -> bytes:
+def ganzi_page(
+    title: str, date_line: str, paragraphs: list[str], extra: str = "", charset: str = "gb2312", encoding: str = "gbk"
+) -> bytes:
     """One article page in the Ganzi layout, for tests that need a page of their own."""
     body = "".join(f"<p>&nbsp;&nbsp;{p}</p>" for p in paragraphs)
-    html = (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}" />'
-            f"<title>{title}_康巴传媒网</title></head><body>"
-            '<div class="position">您所在的位置:康巴传媒网 &gt;&gt; 新闻 &gt;&gt; 党政要闻 &gt;&gt; 浏览文章</div>'
-            f'<div class="article_title"><h3>{title}</h3><p>甘孜日报&nbsp;&nbsp;{date_line}</p></div>'
-            f'<div class="article_content">{body}{extra}</div></body></html>')
+    html = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}" />'
+        f"<title>{title}_康巴传媒网</title></head><body>"
+        '<div class="position">您所在的位置:康巴传媒网 &gt;&gt; 新闻 &gt;&gt; 党政要闻 &gt;&gt; 浏览文章</div>'
+        f'<div class="article_title"><h3>{title}</h3><p>甘孜日报&nbsp;&nbsp;{date_line}</p></div>'
+        f'<div class="article_content">{body}{extra}</div></body></html>'
+    )
     return html.encode(encoding, errors="xmlcharrefreplace")

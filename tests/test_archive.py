@@ -92,9 +92,23 @@ def count_lines(archive: Path) -> int:
 
 def crawl_process(archive: Path, site_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, **STRICT}
-    args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
-            "-s", f"REPLAY_DIR={site_dir}", "-s", f"ARCHIVE_DIR={archive}", "-s", "LOG_LEVEL=WARNING",
-            "-s", "CONCURRENT_REQUESTS=4"]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "ganzi",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"REPLAY_DIR={site_dir}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        "LOG_LEVEL=WARNING",
+        "-s",
+        "CONCURRENT_REQUESTS=4",
+    ]
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -172,18 +186,26 @@ def test_lines_written_before_a_crash_are_registered_on_the_next_run(tmp_path: P
 
 # --- rejects ---------------------------------------------------------------------------------------
 
+
 def bad_site() -> tuple[dict[str, Page], dict[int, str]]:
     """Ganzi-layout pages, each broken in one way, and the reason each must be rejected for."""
     base = sitegen.site(12, first_id=200000)
     body_ok = "本网讯 会议要求,各级各部门要把各项任务抓具体、抓细致、抓到位,确保各项措施落到实处。"
 
-    def page(aid: int, title: str = "一条测试新闻的标题", date: str = "2021年05月06日", body: str = body_ok,
-             raw: bytes | None = None) -> Page:
-        html = (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312" />'
-                f'<title>{title}</title></head><body>'
-                f'<div class="position">您所在的位置:康巴传媒网 &gt;&gt; 新闻 &gt;&gt; 党政要闻 &gt;&gt; 浏览文章</div>'
-                f'<div class="article_title"><h3>{title}</h3><p>甘孜日报&nbsp;&nbsp;{date}</p></div>'
-                f'<div class="article_content"><p>{body}</p>@@RAW@@</div></body></html>')
+    def page(
+        aid: int,
+        title: str = "一条测试新闻的标题",
+        date: str = "2021年05月06日",
+        body: str = body_ok,
+        raw: bytes | None = None,
+    ) -> Page:
+        html = (
+            f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312" />'
+            f"<title>{title}</title></head><body>"
+            f'<div class="position">您所在的位置:康巴传媒网 &gt;&gt; 新闻 &gt;&gt; 党政要闻 &gt;&gt; 浏览文章</div>'
+            f'<div class="article_title"><h3>{title}</h3><p>甘孜日报&nbsp;&nbsp;{date}</p></div>'
+            f'<div class="article_content"><p>{body}</p>@@RAW@@</div></body></html>'
+        )
         data = html.encode("gbk")
         data = data.replace(b"@@RAW@@", raw or b"")
         return 200, {"Content-Type": "text/html"}, data
@@ -240,6 +262,7 @@ def test_every_reject_reason_from_a_bad_page(tmp_path: Path) -> None:
 
 # --- crawlall -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.crawl
 def test_crawlall_archives_both_portals_and_writes_a_summary(tmp_path: Path) -> None:
     proc = scrapy_cmd("crawlall", "-s", f"REPLAY_DIR={FIXTURES}", "-s", f"ARCHIVE_DIR={tmp_path}")
@@ -262,8 +285,7 @@ def test_crawlall_archives_both_portals_and_writes_a_summary(tmp_path: Path) -> 
 def test_crawlall_exits_nonzero_for_a_dead_source_and_runs_the_others(tmp_path: Path) -> None:
     only_jilin = tmp_path / "fixtures"
     shutil.copytree(FIXTURES / "jilin", only_jilin / "jilin")
-    proc = scrapy_cmd("crawlall", "-s", f"REPLAY_DIR={only_jilin}", "-s", f"ARCHIVE_DIR={tmp_path / 'a'}",
-                      check=False)
+    proc = scrapy_cmd("crawlall", "-s", f"REPLAY_DIR={only_jilin}", "-s", f"ARCHIVE_DIR={tmp_path / 'a'}", check=False)
     assert proc.returncode == 1
     report = json.loads(next((tmp_path / "a" / "runs").glob("*.json")).read_text(encoding="utf-8"))
     by_source = {s["source"]: s for s in report["sources"]}
@@ -276,8 +298,18 @@ def test_crawlall_exits_nonzero_for_a_dead_source_and_runs_the_others(tmp_path: 
 def test_crawlall_exits_nonzero_when_rejects_are_too_many(tmp_path: Path) -> None:
     site, _ = bad_site()
     sitegen.write_replay(site, tmp_path / "site")
-    proc = scrapy_cmd("crawlall", "--spiders", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
-                      "-s", f"REPLAY_DIR={tmp_path / 'site'}", "-s", f"ARCHIVE_DIR={tmp_path / 'a'}", check=False)
+    proc = scrapy_cmd(
+        "crawlall",
+        "--spiders",
+        "ganzi",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"REPLAY_DIR={tmp_path / 'site'}",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path / 'a'}",
+        check=False,
+    )
     assert proc.returncode == 1
     assert "reject rate" in proc.stdout
 
@@ -287,9 +319,26 @@ def test_two_simultaneous_crawlall_runs(tmp_path: Path) -> None:
     site_dir = sitegen.write_replay(sitegen.site(40), tmp_path / "site")
     archive = tmp_path / "a"
     env = {**os.environ, **STRICT}
-    args = [sys.executable, "-m", "scrapy", "crawlall", "--spiders", "ganzi", "-a",
-            f"start_urls={sitegen.list_url(0)}", "-s", f"REPLAY_DIR={site_dir}", "-s", f"ARCHIVE_DIR={archive}",
-            "-s", "DOWNLOAD_DELAY=0.1", "-s", "CONCURRENT_REQUESTS=1", "-s", "LOG_LEVEL=WARNING"]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawlall",
+        "--spiders",
+        "ganzi",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"REPLAY_DIR={site_dir}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        "DOWNLOAD_DELAY=0.1",
+        "-s",
+        "CONCURRENT_REQUESTS=1",
+        "-s",
+        "LOG_LEVEL=WARNING",
+    ]
     first = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lock = archive / "crawlall.lock"
     deadline = time.monotonic() + 30
@@ -313,8 +362,14 @@ def test_reasons_no_page_can_produce_are_still_checked(bad: str) -> None:
     from newsarchive.pipelines.validate import problems
 
     good: dict[str, Any] = {
-        "id": "ganzi:1", "source": "ganzi", "url": "http://www.kbcmw.com/html/xw/dzyw/1.html", "title": "标题",
-        "published_date": "2021-01-01", "published_at": None, "body": "正文，" * 10, "images": [],
+        "id": "ganzi:1",
+        "source": "ganzi",
+        "url": "http://www.kbcmw.com/html/xw/dzyw/1.html",
+        "title": "标题",
+        "published_date": "2021-01-01",
+        "published_at": None,
+        "body": "正文，" * 10,
+        "images": [],
     }
     broken = {
         "missing_id": {**good, "id": ""},
@@ -334,8 +389,11 @@ def test_a_portal_whose_canonical_url_leaves_its_domains_archives_nothing_and_sa
     from newsarchive.spiders.ganzi import GanziSpider
 
     spider = GanziSpider()
-    state = {"ref": ArticleRef("1", "http://evil.example/html/xw/dzyw/1.html"), "total": 1,
-             "crawled_at": "2026-12-02T00:00:00Z"}
+    state = {
+        "ref": ArticleRef("1", "http://evil.example/html/xw/dzyw/1.html"),
+        "total": 1,
+        "crawled_at": "2026-12-02T00:00:00Z",
+    }
     assert spider.finish(Article(extraction="portal", body="正文。"), state) is None
     state["ref"] = ArticleRef("1", "http://www.kbcmw.com/html/xw/dzyw/1.html")
     record = spider.finish(Article(extraction="portal", body="正文。"), state)
@@ -393,9 +451,25 @@ def test_a_crawl_paused_with_jobdir_resumes_and_archives_everything_once(tmp_pat
     archive, job = tmp_path / "archive", tmp_path / "job"
 
     def run() -> subprocess.Popen[str]:
-        args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
-                "-s", f"REPLAY_DIR={site}", "-s", f"ARCHIVE_DIR={archive}", "-s", f"JOBDIR={job}",
-                "-s", "LOG_LEVEL=INFO", "-s", "CONCURRENT_REQUESTS=2"]
+        args = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "ganzi",
+            "-a",
+            f"start_urls={sitegen.list_url(0)}",
+            "-s",
+            f"REPLAY_DIR={site}",
+            "-s",
+            f"ARCHIVE_DIR={archive}",
+            "-s",
+            f"JOBDIR={job}",
+            "-s",
+            "LOG_LEVEL=INFO",
+            "-s",
+            "CONCURRENT_REQUESTS=2",
+        ]
         return subprocess.Popen(args, cwd=ROOT, env={**os.environ, **STRICT}, stderr=subprocess.PIPE, text=True)
 
     first = run()

@@ -26,10 +26,32 @@ def crawl_live(archive: Path, routes: dict, *extra: str) -> tuple[subprocess.Com
     with serve(routes) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         proc = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-s", f"ARCHIVE_DIR={archive}",
-             "-s", f"RUN_STATS_FILE={archive}/stats.json", "-s", "AUTOTHROTTLE_ENABLED=False",
-             "-s", "DOWNLOAD_DELAY=0", "-s", "FOLLOW_RELATED=False", "-s", "LOG_LEVEL=INFO", *extra],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "ganzi",
+                "-s",
+                f"ARCHIVE_DIR={archive}",
+                "-s",
+                f"RUN_STATS_FILE={archive}/stats.json",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=False",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "FOLLOW_RELATED=False",
+                "-s",
+                "LOG_LEVEL=INFO",
+                *extra,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
         stats = json.loads((archive / "stats.json").read_text(encoding="utf-8"))
         return proc, list(requested), stats
 
@@ -55,11 +77,13 @@ def test_crawl_delay_spaces_the_requests_to_a_host(tmp_path: Path) -> None:
     times: list[float] = []
     stamped = {}
     for url, answer in routes.items():
+
         def route(h, answer=answer):  # type: ignore[no-untyped-def]
             from loopback import send
 
             times.append(time.monotonic())
             send(h, *answer)
+
         stamped[url] = route
     proc, _, stats = crawl_live(tmp_path / "a", stamped, "-a", f"start_urls={sitegen.list_url(0)}")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -93,9 +117,27 @@ def test_a_retry_parked_when_a_job_is_paused_is_fetched_when_it_resumes(tmp_path
     busy[sitegen.list_url(0)] = (503, {"Content-Type": "text/html", "Retry-After": "30"}, b"busy")
     busy[ROBOTS] = (404, {}, b"")
     archive, job = tmp_path / "a", tmp_path / "job"
-    args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
-            "-s", f"ARCHIVE_DIR={archive}", "-s", f"JOBDIR={job}", "-s", "AUTOTHROTTLE_ENABLED=False",
-            "-s", "DOWNLOAD_DELAY=0", "-s", "FOLLOW_RELATED=False", "-s", "LOG_LEVEL=INFO"]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "ganzi",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        f"JOBDIR={job}",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "FOLLOW_RELATED=False",
+        "-s",
+        "LOG_LEVEL=INFO",
+    ]
     with serve(busy) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
@@ -126,8 +168,10 @@ def test_replayed_and_live_captures_never_mix_in_one_archive(tmp_path: Path) -> 
     demo = tmp_path / "demo"
     crawl("ganzi", demo)
     assert json.loads((demo / "archive.json").read_text())["captures"] == "replay"
-    recorded = {json.loads(p.read_text())["url"]: json.loads(p.read_text())["date"]
-                for p in fixture_dir("ganzi").glob("*/response.json")}
+    recorded = {
+        json.loads(p.read_text())["url"]: json.loads(p.read_text())["date"]
+        for p in fixture_dir("ganzi").glob("*/response.json")
+    }
     dates = {}
     for path in (demo / "warc").glob("*.warc.gz"):
         with path.open("rb") as fh:
@@ -140,8 +184,14 @@ def test_replayed_and_live_captures_never_mix_in_one_archive(tmp_path: Path) -> 
     site = sitegen.site(3)
     with serve(site) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
-        proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "ganzi", "-s", f"ARCHIVE_DIR={demo}"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-s", f"ARCHIVE_DIR={demo}"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert proc.returncode == 2 and requested == []
     assert f"{demo} holds replay captures and this is a live crawl" in proc.stderr
     live = tmp_path / "live"

@@ -21,8 +21,19 @@ def test_scrapy_list() -> None:
 
 def test_scrapy_parse_in_replay_mode(tmp_path: Path) -> None:
     url = "https://news.cnjiwang.com/jwyc/201902/2823600.html"
-    proc = scrapy_cmd("parse", "--spider", "jilin", "-c", "parse_article", "-s", f"REPLAY_DIR={FIXTURES}",
-                      "-s", f"ARCHIVE_DIR={tmp_path}", "--nolog", url)
+    proc = scrapy_cmd(
+        "parse",
+        "--spider",
+        "jilin",
+        "-c",
+        "parse_article",
+        "-s",
+        f"REPLAY_DIR={FIXTURES}",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}",
+        "--nolog",
+        url,
+    )
     assert "吉林喜事连连 央媒纷纷“打卡”报道" in proc.stdout
     assert "jilin:2823600" in proc.stdout
 
@@ -30,8 +41,9 @@ def test_scrapy_parse_in_replay_mode(tmp_path: Path) -> None:
 def test_scrapy_shell_in_replay_mode(tmp_path: Path) -> None:
     url = "http://www.kbcmw.com/html/xw/dzyw/58225.html"
     code = "f\"{response.status} {response.css('div.article_title h3::text').get()}\""
-    proc = scrapy_cmd("shell", "-s", f"REPLAY_DIR={FIXTURES}", "-s", f"ARCHIVE_DIR={tmp_path}", "--nolog", "-c", code,
-                      url)
+    proc = scrapy_cmd(
+        "shell", "-s", f"REPLAY_DIR={FIXTURES}", "-s", f"ARCHIVE_DIR={tmp_path}", "--nolog", "-c", code, url
+    )
     assert proc.stdout.strip() == "200 切实增强紧迫感和责任感 全力阻断疫情扩散蔓延"
 
 
@@ -39,8 +51,13 @@ def test_scrapy_check_runs_every_portals_contracts_offline() -> None:
     """Per portal, two checks of the list callback (requests out, no items) and two of the article
     callback (one record, valid), over the recorded pages; the checkout's archive is left as it was."""
     before = tree(ROOT / "archive")
-    proc = scrapy_cmd("check", "-s", f"SPIDER_MODULES={SPIDER_MODULES}",
-                      "-s", f"REPLAY_DIR={','.join(str(d) for d in PORTAL_PACKAGES.values())}")
+    proc = scrapy_cmd(
+        "check",
+        "-s",
+        f"SPIDER_MODULES={SPIDER_MODULES}",
+        "-s",
+        f"REPLAY_DIR={','.join(str(d) for d in PORTAL_PACKAGES.values())}",
+    )
     portals = len(sources())
     assert portals == 3
     assert f"Ran {4 * portals} contracts" in proc.stderr and proc.stderr.rstrip().endswith("OK"), proc.stderr
@@ -56,10 +73,12 @@ def test_scrapy_check_fails_on_a_sample_that_would_be_rejected(tmp_path: Path) -
     """The Ganzi sample article recorded as the site's frame alone: it is read, and refused."""
     replay = tmp_path / "replay"
     shutil.copytree(FIXTURES / "ganzi", replay)
-    frame = ('<html><head><meta charset="utf-8"><title>切实增强紧迫感和责任感_康巴传媒网</title></head><body>'
-             '<div class="article_title"><h3>切实增强紧迫感和责任感</h3><p>甘孜日报 2020年02月02日</p></div>'
-             '<div class="article_content"><p>关于我们 | 联系我们 | 版权声明</p>'
-             '<p>甘孜日报社主办 康巴传媒网版权所有 蜀ICP备05004405号</p></div></body></html>')
+    frame = (
+        '<html><head><meta charset="utf-8"><title>切实增强紧迫感和责任感_康巴传媒网</title></head><body>'
+        '<div class="article_title"><h3>切实增强紧迫感和责任感</h3><p>甘孜日报 2020年02月02日</p></div>'
+        '<div class="article_content"><p>关于我们 | 联系我们 | 版权声明</p>'
+        "<p>甘孜日报社主办 康巴传媒网版权所有 蜀ICP备05004405号</p></div></body></html>"
+    )
     (replay / "article-58225" / "response.body").write_text(frame, encoding="utf-8")
     proc = scrapy_cmd("check", "ganzi", "-s", f"REPLAY_DIR={replay}", check=False)
     assert proc.returncode == 1
@@ -72,8 +91,18 @@ def test_savefixture_records_bytes_as_sent(tmp_path: Path) -> None:
     raw = gzip.compress(html)
     routes = {"/html/xw/dzyw/": (200, {"Content-Type": "text/html", "Content-Encoding": "gzip", "ETag": '"e1"'}, raw)}
     with serve(routes) as (base, requested):
-        proc = scrapy_cmd("savefixture", "-d", str(tmp_path), "--source", "ganzi", "--name", "list-dzyw",
-                          f"{base}/html/xw/dzyw/", "-s", "LOG_LEVEL=WARNING")
+        proc = scrapy_cmd(
+            "savefixture",
+            "-d",
+            str(tmp_path),
+            "--source",
+            "ganzi",
+            "--name",
+            "list-dzyw",
+            f"{base}/html/xw/dzyw/",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        )
     assert "Recorded" in proc.stdout
     case = tmp_path / "ganzi" / "list-dzyw"
     assert (case / "response.body").read_bytes() == raw  # still compressed: what the server sent
@@ -86,8 +115,17 @@ def test_savefixture_records_bytes_as_sent(tmp_path: Path) -> None:
 def test_savefixture_names_the_case_from_the_url(tmp_path: Path) -> None:
     routes = {"/jwyc/201902/2823600.html": (200, {"Content-Type": "text/html"}, b"<html></html>")}
     with serve(routes) as (base, _):
-        proc = scrapy_cmd("savefixture", "-d", str(tmp_path), "--source", "jilin",
-                          f"{base}/jwyc/201902/2823600.html", "-s", "LOG_LEVEL=WARNING", check=False)
+        proc = scrapy_cmd(
+            "savefixture",
+            "-d",
+            str(tmp_path),
+            "--source",
+            "jilin",
+            f"{base}/jwyc/201902/2823600.html",
+            "-s",
+            "LOG_LEVEL=WARNING",
+            check=False,
+        )
     # A loopback URL is claimed by no spider, so the name must be given: a clear usage error.
     assert proc.returncode == 2 and "--name" in proc.stderr
     assert not any(tmp_path.iterdir())
@@ -124,8 +162,17 @@ def test_debugging_commands_write_nothing_into_the_archive(tmp_path: Path) -> No
 
 
 def test_a_start_url_off_the_portal_is_a_usage_error(tmp_path: Path) -> None:
-    proc = scrapy_cmd("crawl", "ganzi", "-a", "start_urls=https://news.cnjiwang.com/jwyc/", "-s",
-                      f"ARCHIVE_DIR={tmp_path}", "-s", "REPLAY_DIR=fixtures", check=False)
+    proc = scrapy_cmd(
+        "crawl",
+        "ganzi",
+        "-a",
+        "start_urls=https://news.cnjiwang.com/jwyc/",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}",
+        "-s",
+        "REPLAY_DIR=fixtures",
+        check=False,
+    )
     assert proc.returncode == 2
     assert "not on the domains of ganzi (www.kbcmw.com)" in proc.stderr
     assert not (tmp_path / "warc").exists()

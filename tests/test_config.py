@@ -95,9 +95,14 @@ def test_no_read_of_a_project_setting_restates_its_default() -> None:
         if path.name in ("config.py", "settings.py"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("get", "getint", "getfloat", "getbool", "getlist", "getdict")
-                    and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in ours):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("get", "getint", "getfloat", "getbool", "getlist", "getdict")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in ours
+            ):
                 found.append(f"{path.relative_to(package.parent)}:{node.lineno}: {node.args[0].value}")
     assert found == []
 

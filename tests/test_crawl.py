@@ -46,8 +46,12 @@ def test_a_list_page_s_validators_are_sent_back_and_nothing_else_is(tmp_path: Pa
     crawler = get_crawler(GanziSpider, {"ARCHIVE_DIR": str(tmp_path)})
     conditional = build_from_crawler(ConditionalRequestsMiddleware, crawler)
     first = Request(LIST, meta={"list_page": True})
-    conditional.process_response(first, Response(LIST, status=200, request=first,
-                                                 headers={"ETag": '"v1"', "Last-Modified": "Mon, 30 Nov 2026 08:00:00 GMT"}))
+    conditional.process_response(
+        first,
+        Response(
+            LIST, status=200, request=first, headers={"ETag": '"v1"', "Last-Modified": "Mon, 30 Nov 2026 08:00:00 GMT"}
+        ),
+    )
     again = Request(LIST, meta={"list_page": True})
     conditional.process_request(again)
     assert b"If-None-Match" not in again.headers  # its links are not remembered yet: a 304 could not be read
@@ -80,9 +84,15 @@ def test_lines_on_enough_pages_are_learned_as_the_site_s_frame() -> None:
 
 
 def test_a_progress_line_says_rate_and_time_left() -> None:
-    stats = {"newsarchive/list_pages": 30, "newsarchive/articles_fetched": 1204, "newsarchive/archived": 1180,
-             "newsarchive/rejected": 3, "newsarchive/duplicates": 21, "scheduler/enqueued": 1514,
-             "scheduler/dequeued": 1204}
+    stats = {
+        "newsarchive/list_pages": 30,
+        "newsarchive/articles_fetched": 1204,
+        "newsarchive/archived": 1180,
+        "newsarchive/rejected": 3,
+        "newsarchive/duplicates": 21,
+        "scheduler/enqueued": 1514,
+        "scheduler/dequeued": 1204,
+    }
     line = progress_line("ganzi", stats, fetched_before=992, interval=60.0)
     assert line.startswith("ganzi: progress: lists 30, articles fetched 1,204, archived 1,180")
     assert "212 articles/min" in line

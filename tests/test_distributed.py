@@ -32,15 +32,40 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def worker(archive: Path, redis_url: str, proxy: str, name: str | None, *extra: str,
-           run: str = "test-run") -> subprocess.Popen[str]:
+def worker(
+    archive: Path, redis_url: str, proxy: str, name: str | None, *extra: str, run: str = "test-run"
+) -> subprocess.Popen[str]:
     """A ``scrapy crawl ganzi`` worker; ``name=None`` leaves WORKER_ID to its default, as a user would."""
     env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
-    args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}",
-            "-s", f"ARCHIVE_DIR={archive}", "-s", f"REDIS_URL={redis_url}", "-s", f"RUN_ID={run}",
-            *(["-s", f"WORKER_ID={name}"] if name else []), "-s", "WORKER_HEARTBEAT_TTL=2", "-s", "LOG_LEVEL=INFO",
-            "-s", "CONCURRENT_REQUESTS=4", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-            "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4", *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "ganzi",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+        "-s",
+        f"REDIS_URL={redis_url}",
+        "-s",
+        f"RUN_ID={run}",
+        *(["-s", f"WORKER_ID={name}"] if name else []),
+        "-s",
+        "WORKER_HEARTBEAT_TTL=2",
+        "-s",
+        "LOG_LEVEL=INFO",
+        "-s",
+        "CONCURRENT_REQUESTS=4",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+        "-s",
+        "CONCURRENT_REQUESTS_PER_DOMAIN=4",
+        *extra,
+    ]
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -81,8 +106,11 @@ def test_two_workers_archive_everything_once_and_fetch_nothing_twice(tmp_path: P
 
 
 def own_records(archive: Path, worker: str) -> int:
-    return sum(p.read_bytes().count(b"\n") for p in (archive / "ganzi").glob(f"*.{worker}.jsonl")) \
-        if (archive / "ganzi").exists() else 0
+    return (
+        sum(p.read_bytes().count(b"\n") for p in (archive / "ganzi").glob(f"*.{worker}.jsonl"))
+        if (archive / "ganzi").exists()
+        else 0
+    )
 
 
 def test_a_killed_worker_loses_nothing(tmp_path: Path, redis_url: str) -> None:
@@ -102,8 +130,9 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, redis_url: str) -> None:
         survivor = finish(w2)
         # The killed worker, restarted, puts back what it still held and retries what it left pending.
         restarted = finish(worker(archive, redis_url, proxy, "w1"))
-        assert re.search(r"Put \d+ request\(s\) back on the queue \((worker w1 stopped|restart)\)",
-                         survivor + restarted), "nothing the killed worker held was put back"
+        assert re.search(
+            r"Put \d+ request\(s\) back on the queue \((worker w1 stopped|restart)\)", survivor + restarted
+        ), "nothing the killed worker held was put back"
     counts = Counter(r["id"] for r in read_records(archive))
     assert len(counts) == total, f"{total - len(counts)} article(s) lost"
     assert set(counts.values()) == {1}

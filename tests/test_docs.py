@@ -107,3 +107,15 @@ def test_the_project_speaks_of_itself_only() -> None:
             continue
         found += [f"{name}: {m.group(0)!r}" for m in words.finditer(text)]
     assert found == []
+
+
+def test_pre_commit_runs_the_checks_ci_runs() -> None:
+    hooks = (ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci/run").read_text(encoding="utf-8")
+    for check in (
+        ".venv/bin/ruff check",
+        ".venv/bin/ruff format",
+        ".venv/bin/mypy --strict newsarchive",
+        ".venv/bin/mypy tests",
+    ):
+        assert check in hooks and check in ci, check

@@ -18,10 +18,20 @@ from newsarchive.archive.export import columns, dataframe
 
 pytestmark = pytest.mark.crawl
 
-REJECT = {"reason": "short_body", "reasons": ["short_body"], "source": "jilin", "url": "https://news.cnjiwang.com/x.html",
-          "item": {"title": "x", "published_at": "not a time", "authors": "not a list"}}
-DUPLICATE = {"id": "ganzi:1", "duplicate_of": "ganzi:2", "url": "http://www.kbcmw.com/html/xw/1.html",
-             "content_hash": "0" * 64, "crawled_at": "2026-12-02T00:00:00Z"}
+REJECT = {
+    "reason": "short_body",
+    "reasons": ["short_body"],
+    "source": "jilin",
+    "url": "https://news.cnjiwang.com/x.html",
+    "item": {"title": "x", "published_at": "not a time", "authors": "not a list"},
+}
+DUPLICATE = {
+    "id": "ganzi:1",
+    "duplicate_of": "ganzi:2",
+    "url": "http://www.kbcmw.com/html/xw/1.html",
+    "content_hash": "0" * 64,
+    "crawled_at": "2026-12-02T00:00:00Z",
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,15 +67,18 @@ def test_export_writes_typed_parquet_of_the_records_only(archive: Path, tmp_path
     assert types["published_at"] == "TIMESTAMP WITH TIME ZONE" and types["crawled_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["published_date"] == "DATE" and types["pages"] == "BIGINT"
     assert types["authors"] == types["editors"] == types["breadcrumbs"] == "VARCHAR[]"
-    assert types["images"] == ("STRUCT(url VARCHAR, caption VARCHAR, warc_file VARCHAR, warc_record_id VARCHAR, "
-                               "warc_offset BIGINT, warc_length BIGINT, capture VARCHAR)[]")
+    assert types["images"] == (
+        "STRUCT(url VARCHAR, caption VARCHAR, warc_file VARCHAR, warc_record_id VARCHAR, "
+        "warc_offset BIGINT, warc_length BIGINT, capture VARCHAR)[]"
+    )
     assert types["warc"].startswith("STRUCT(url VARCHAR, warc_file VARCHAR") and types["warc"].endswith("[]")
     assert dict(rows(f"SELECT source, count(*) FROM '{out}' GROUP BY 1")) == by_source(records)
     # Values as the records say: an instant with +08:00, a date, a list.
     for record in records:
         [(at, day, authors, offset)] = rows(
             f"SELECT published_at, published_date, authors, warc[1].warc_offset FROM '{out}' "
-            f"WHERE id = '{record['id']}'")
+            f"WHERE id = '{record['id']}'"
+        )
         if record["published_at"] is None:
             assert at is None
         else:
@@ -77,10 +90,14 @@ def test_export_writes_typed_parquet_of_the_records_only(archive: Path, tmp_path
 def test_sql_reads_every_source_typed_and_no_side_file(archive: Path) -> None:
     query = scrapy_cmd("export", "-s", f"ARCHIVE_DIR={archive}", "--sql").stdout.strip().rstrip(";")
     assert "rejects" not in query and "duplicates" not in query
-    found = rows(f"SELECT source, count(*), typeof(any_value(published_at)), typeof(any_value(editors)) "
-                 f"FROM ({query}) GROUP BY 1 ORDER BY 1")
-    assert found == [("ganzi", 10, "TIMESTAMP WITH TIME ZONE", "VARCHAR[]"),
-                    ("jilin", 8, "TIMESTAMP WITH TIME ZONE", "VARCHAR[]")]
+    found = rows(
+        f"SELECT source, count(*), typeof(any_value(published_at)), typeof(any_value(editors)) "
+        f"FROM ({query}) GROUP BY 1 ORDER BY 1"
+    )
+    assert found == [
+        ("ganzi", 10, "TIMESTAMP WITH TIME ZONE", "VARCHAR[]"),
+        ("jilin", 8, "TIMESTAMP WITH TIME ZONE", "VARCHAR[]"),
+    ]
 
 
 def test_dataframes_of_each_source_have_the_same_types(archive: Path) -> None:
@@ -97,7 +114,7 @@ def test_dataframes_of_each_source_have_the_same_types(archive: Path) -> None:
     assert set(both["id"]) == set(records)
     for row in both.itertuples():
         expected = records[row.id]["published_at"]
-        assert (pd.isna(row.published_at) if expected is None else row.published_at == pd.Timestamp(expected))
+        assert pd.isna(row.published_at) if expected is None else row.published_at == pd.Timestamp(expected)
         assert row.editors == records[row.id]["editors"]
 
 
@@ -105,8 +122,10 @@ def test_an_empty_archive_exports_zero_typed_rows(tmp_path: Path) -> None:
     out = tmp_path / "none.parquet"
     proc = scrapy_cmd("export", "-s", f"ARCHIVE_DIR={tmp_path / 'empty'}", "-o", str(out))
     assert "export: 0 record(s)" in proc.stdout
-    assert dict(rows(f"DESCRIBE SELECT * FROM '{out}'")[i][:2]
-                for i in range(len(columns())))["published_at"] == "TIMESTAMP WITH TIME ZONE"
+    assert (
+        dict(rows(f"DESCRIBE SELECT * FROM '{out}'")[i][:2] for i in range(len(columns())))["published_at"]
+        == "TIMESTAMP WITH TIME ZONE"
+    )
 
 
 def test_a_torn_last_line_is_left_out_and_said(archive: Path, tmp_path: Path) -> None:
@@ -139,7 +158,12 @@ def test_a_damaged_line_is_an_error_and_writes_nothing(archive: Path, tmp_path: 
 
 def test_the_readme_query_runs_with_what_set_up_installs(tmp_path: Path) -> None:
     crawl("jilin", tmp_path)
-    proc = scrapy_cmd("export", "--query", "SELECT source, count(*) AS n, max(published_at) AS newest FROM records "
-                      "GROUP BY 1", "-s", f"ARCHIVE_DIR={tmp_path}")
+    proc = scrapy_cmd(
+        "export",
+        "--query",
+        "SELECT source, count(*) AS n, max(published_at) AS newest FROM records GROUP BY 1",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}",
+    )
     assert "jilin" in proc.stdout and "timestamp with time zone" in proc.stdout
     assert str(len(read_records(tmp_path))) in proc.stdout

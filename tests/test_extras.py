@@ -33,9 +33,14 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in sy
 
 @pytest.mark.crawl
 def test_a_crawl_without_redis_url_imports_no_redis_package(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-c", CRAWL, str(FIXTURES / "ganzi"), str(tmp_path),
-                           ",".join(REDIS_PACKAGES)], cwd=ROOT, env={**os.environ, **STRICT},
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRAWL, str(FIXTURES / "ganzi"), str(tmp_path), ",".join(REDIS_PACKAGES)],
+        cwd=ROOT,
+        env={**os.environ, **STRICT},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert len(read_records(tmp_path)) == 10  # it did crawl
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []

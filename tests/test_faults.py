@@ -38,8 +38,15 @@ FAST = ("-s", "RETRY_TIMES=1", "-s", "BACKOFF_BASE=0.05", "-s", "FOLLOW_RELATED=
 
 def site_crawl(archive: Path, pages: dict[str, Page], replay: Path, *extra: str) -> dict:
     """One crawl of ``pages`` (written as replay cases under ``replay``) from the first list page."""
-    return crawl("ganzi", archive, "-a", f"start_urls={sitegen.list_url(0)}", *FAST, *extra,
-                 replay=sitegen.write_replay(pages, replay))
+    return crawl(
+        "ganzi",
+        archive,
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        *FAST,
+        *extra,
+        replay=sitegen.write_replay(pages, replay),
+    )
 
 
 def archived_ids(archive: Path) -> Counter[str]:
@@ -175,8 +182,9 @@ def test_a_jsonl_append_failing_half_way_leaves_no_fragment(tmp_path: Path, monk
     assert after == path.stat().st_size
 
 
-def test_a_warc_append_failing_half_way_keeps_every_offset_right(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_warc_append_failing_half_way_keeps_every_offset_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     warc = WarcFile(tmp_path / "a.warc.gz")
     first = gzip.compress(b"WARC/1.1\r\nContent-Length: 3\r\n\r\nabc\r\n\r\n")
     warc.append(first)
@@ -197,15 +205,18 @@ def test_a_warc_append_failing_half_way_keeps_every_offset_right(tmp_path: Path,
 
 def warc_record(uri: str, payload: bytes) -> bytes:
     http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + payload
-    head = (f"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
-            f"WARC-Date: 2026-12-06T00:00:00Z\r\nWARC-Target-URI: {uri}\r\n"
-            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n\r\n").encode()
+    head = (
+        f"WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{uuid.uuid4()}>\r\n"
+        f"WARC-Date: 2026-12-06T00:00:00Z\r\nWARC-Target-URI: {uri}\r\n"
+        f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n\r\n"
+    ).encode()
     return head + http + b"\r\n\r\n"
 
 
 def test_torn_warc_members_are_found_cut_and_never_replayed(tmp_path: Path) -> None:
-    whole = [gzip.compress(warc_record(f"http://www.kbcmw.com/html/xw/dzyw/{n}.html", os.urandom(900)))
-             for n in range(3)]
+    whole = [
+        gzip.compress(warc_record(f"http://www.kbcmw.com/html/xw/dzyw/{n}.html", os.urandom(900))) for n in range(3)
+    ]
     short = warc_record("http://www.kbcmw.com/html/xw/dzyw/9.html", os.urandom(900))
     # A member whose gzip stream ends but whose record stops inside the payload (warcio reads it as
     # if whole), in the middle of a file; and one cut inside its gzip stream at the end (a kill).
@@ -251,8 +262,11 @@ def test_a_damaged_line_is_quarantined_and_counted_and_the_rest_recovered(tmp_pa
     archive = tmp_path / "archive"
     path = archive / "ganzi" / "2026-12-06.jsonl"
     path.parent.mkdir(parents=True)
-    lines = [dump_line({"id": "ganzi:1", "url": "http://a/1"}), b'{"id": "ganzi:2", "ur\xff\xfe garbage\n',
-             dump_line({"id": "ganzi:3", "url": "http://a/3"})]
+    lines = [
+        dump_line({"id": "ganzi:1", "url": "http://a/1"}),
+        b'{"id": "ganzi:2", "ur\xff\xfe garbage\n',
+        dump_line({"id": "ganzi:3", "url": "http://a/3"}),
+    ]
     path.write_bytes(b"".join(lines))
     state = ArchiveState.from_settings(Settings({"ARCHIVE_DIR": str(archive)}))
     assert state.recovered == 2 and state.outcome("ganzi:3") == "archived"
@@ -285,8 +299,7 @@ def test_a_damaged_state_or_an_unwritable_archive_is_named_with_what_to_do(tmp_p
 def test_a_crawl_reading_no_page_exits_non_zero(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    proc = scrapy_cmd("crawl", "ganzi", "-s", f"ARCHIVE_DIR={tmp_path / 'a'}", "-s", f"REPLAY_DIR={empty}",
-                      check=False)
+    proc = scrapy_cmd("crawl", "ganzi", "-s", f"ARCHIVE_DIR={tmp_path / 'a'}", "-s", f"REPLAY_DIR={empty}", check=False)
     assert proc.returncode == 1 and "no page could be read" in proc.stderr
 
 
@@ -303,8 +316,10 @@ def crawled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def table_sizes(archive: Path) -> dict[str, int]:
     with sqlite3.connect(archive / "state.sqlite3") as db:
-        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("articles", "lists", "fetched", "warc_payloads")}
+        return {
+            t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("articles", "lists", "fetched", "warc_payloads")
+        }
 
 
 @pytest.mark.crawl
@@ -321,8 +336,9 @@ def test_reparse_replace_keeps_the_crawl_state(crawled_site: Path, tmp_path: Pat
 
 @pytest.mark.crawl
 @pytest.mark.parametrize("renames", [0, 1, 3, 5, 99])
-def test_reparse_replace_killed_mid_switch_leaves_one_whole_archive(crawled_site: Path, tmp_path: Path,
-                                                                    renames: int) -> None:
+def test_reparse_replace_killed_mid_switch_leaves_one_whole_archive(
+    crawled_site: Path, tmp_path: Path, renames: int
+) -> None:
     archive = tmp_path / "archive"
     shutil.copytree(crawled_site, archive)
     before = sorted(map(json.dumps, read_records(archive)))
@@ -366,7 +382,7 @@ def integrity(archive: Path) -> Counter[str]:
                 ids[record["id"]] += 1
                 for page in record["warc"]:
                     blob = (archive / "warc" / page["warc_file"]).read_bytes()
-                    member = blob[page["warc_offset"]:page["warc_offset"] + page["warc_length"]]
+                    member = blob[page["warc_offset"] : page["warc_offset"] + page["warc_length"]]
                     assert page["url"].encode() in gzip.decompress(member)[:2000], page
     for path in (archive / "warc").glob("*.warc.gz"):
         data = path.read_bytes()
@@ -374,8 +390,10 @@ def integrity(archive: Path) -> Counter[str]:
     return ids
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root; the injected faults above "
-                                               "cover each write site without it")
+@pytest.mark.skipif(
+    os.geteuid() != 0,
+    reason="mounting a small tmpfs needs root; the injected faults above cover each write site without it",
+)
 @pytest.mark.crawl
 @pytest.mark.parametrize("size", ["200k", "450k", "700k", "950k"])
 def test_a_disk_that_fills_then_gets_space_back(tmp_path: Path, size: str) -> None:
@@ -387,8 +405,19 @@ def test_a_disk_that_fills_then_gets_space_back(tmp_path: Path, size: str) -> No
     try:
         archive = mount / "archive"
         site = sitegen.write_replay(sitegen.site(300), tmp_path / "replay")
-        args = ["crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}", *FAST, "-s", f"ARCHIVE_DIR={archive}",
-                "-s", f"REPLAY_DIR={site}", "-s", "LOG_LEVEL=INFO"]
+        args = [
+            "crawl",
+            "ganzi",
+            "-a",
+            f"start_urls={sitegen.list_url(0)}",
+            *FAST,
+            "-s",
+            f"ARCHIVE_DIR={archive}",
+            "-s",
+            f"REPLAY_DIR={site}",
+            "-s",
+            "LOG_LEVEL=INFO",
+        ]
         full = scrapy_cmd(*args, check=False)
         assert full.returncode == 1, full.stderr[-3000:]
         assert "No space left on device" in full.stderr and "bytes free there" in full.stderr
@@ -411,12 +440,15 @@ def test_reparse_skips_a_damaged_warc_file_and_names_it(crawled_site: Path, tmp_
     data = original.read_bytes()
     members, _ = whole_members(data)
     # An article's response record, in the middle of the file.
-    responses = [(start, length) for start, length in members
-                 if b"WARC-Type: response" in (head := gzip.decompress(data[start:start + length])[:600])
-                 and b"/html/xw/dzyw/1000" in head]
+    responses = [
+        (start, length)
+        for start, length in members
+        if b"WARC-Type: response" in (head := gzip.decompress(data[start : start + length])[:600])
+        and b"/html/xw/dzyw/1000" in head
+    ]
     start, length = responses[len(responses) // 2]
     damaged = warcs / "damaged.warc.gz"
-    damaged.write_bytes(data[:start] + b"\x1f\x8b\x08garbage" + data[start + length:])
+    damaged.write_bytes(data[:start] + b"\x1f\x8b\x08garbage" + data[start + length :])
     original.unlink()
     proc = scrapy_cmd("reparse", str(warcs), "-s", f"ARCHIVE_DIR={tmp_path / 'rebuilt'}")
     assert f"skipped 1 damaged part(s) of {damaged}" in proc.stderr

@@ -65,7 +65,8 @@ def test_every_portal_has_list_and_article_fixtures(source: str) -> None:
     kinds = Counter(case.kind for case in fixture_cases() if case.source == source)
     assert kinds["list"] >= 1 and kinds["article"] >= 2, (
         f"{source}: record at least one list page and two articles under {fixture_dir(source)} "
-        "(scrapy savefixture URL), each article with an expected.json written from the page")
+        "(scrapy savefixture URL), each article with an expected.json written from the page"
+    )
 
 
 @pytest.mark.crawl
@@ -79,8 +80,16 @@ def test_crawl_archives_every_fixture_article_once(source: str, replay_crawl) ->
     assert stats["newsarchive/archived"] == len(expected_ids)
     assert stats.get("log_count/ERROR", 0) == 0
     # Every counter crawlall's verdict reads is written under the name it reads.
-    for name in (counts.LIST_PAGES, counts.NEW_LINKS, counts.ARTICLES_FETCHED, counts.ARTICLES_EXTRACTED,
-                 counts.ARCHIVED, counts.extraction("portal"), counts.field("title"), counts.field("body")):
+    for name in (
+        counts.LIST_PAGES,
+        counts.NEW_LINKS,
+        counts.ARTICLES_FETCHED,
+        counts.ARTICLES_EXTRACTED,
+        counts.ARCHIVED,
+        counts.extraction("portal"),
+        counts.field("title"),
+        counts.field("body"),
+    ):
         assert stats.get(counts.key(name), 0) > 0, name
     for record in records:
         assert record["crawled_at"].endswith("Z")

@@ -33,8 +33,20 @@ from newsarchive.crawl.sitechrome import SiteChrome
 
 LAYOUT_CASES = fixture_cases("layout")
 # The fields a page says something about (the rest are derived or the same on every record).
-READ_FIELDS = ("title", "subtitle", "published_date", "published_at", "published_raw", "origin", "authors",
-               "editors", "section", "breadcrumbs", "body", "images")
+READ_FIELDS = (
+    "title",
+    "subtitle",
+    "published_date",
+    "published_at",
+    "published_raw",
+    "origin",
+    "authors",
+    "editors",
+    "section",
+    "breadcrumbs",
+    "body",
+    "images",
+)
 SPIDERS = sources()
 
 
@@ -90,39 +102,55 @@ def test_unseen_layouts_meet_the_accuracy_goal(layout_records: dict[str, dict[st
 # --- chrome is never an article ------------------------------------------------------------------------
 
 H = "http://www.kbcmw.com"
-FOOTER = ('<div class="foot"><p><a href="/about.html">关于我们</a> | <a href="/contact.html">联系方式</a></p>'
-          "<p>甘孜日报社主办 康巴传媒网版权所有</p><p>地址：四川省康定市向阳街12号 电话：0836-2822222</p>"
-          "<p>违法和不良信息举报电话：0836-2822223</p><p>蜀ICP备05004405号</p></div>")
-PARAS = ["本网讯 9月23日，炉霍县在宜木乡举办农民丰收节，青稞、土豆、菌子等农产品摆满展台，吸引了不少游客选购。",
-         "当天，各村还组织了割青稞比赛和锅庄表演，现场欢声笑语不断。"]
+FOOTER = (
+    '<div class="foot"><p><a href="/about.html">关于我们</a> | <a href="/contact.html">联系方式</a></p>'
+    "<p>甘孜日报社主办 康巴传媒网版权所有</p><p>地址：四川省康定市向阳街12号 电话：0836-2822222</p>"
+    "<p>违法和不良信息举报电话：0836-2822223</p><p>蜀ICP备05004405号</p></div>"
+)
+PARAS = [
+    "本网讯 9月23日，炉霍县在宜木乡举办农民丰收节，青稞、土豆、菌子等农产品摆满展台，吸引了不少游客选购。",
+    "当天，各村还组织了割青稞比赛和锅庄表演，现场欢声笑语不断。",
+]
 
 
 def html_page(title: str, inner: str) -> bytes:
-    return (f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312" />'
-            f"<title>{title}_康巴传媒网</title></head><body>{inner}</body></html>").encode("gbk")
+    return (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312" />'
+        f"<title>{title}_康巴传媒网</title></head><body>{inner}</body></html>"
+    ).encode("gbk")
 
 
 def chrome_site(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """Article pages whose text is the site's frame only, and one round-up with sub-heads."""
     pages = {
         # The portal's own template, but the article box holds nothing but the footer.
-        f"{H}/html/xw/dzyw/90001.html": html_page("通知", (
-            '<div class="article_title"><h3>通知</h3><p>甘孜日报&nbsp;&nbsp;2023年09月25日</p></div>'
-            f'<div class="article_content">{FOOTER}</div>')),
+        f"{H}/html/xw/dzyw/90001.html": html_page(
+            "通知",
+            (
+                '<div class="article_title"><h3>通知</h3><p>甘孜日报&nbsp;&nbsp;2023年09月25日</p></div>'
+                f'<div class="article_content">{FOOTER}</div>'
+            ),
+        ),
         # A template no selector knows, with a title and a date and nothing else but chrome.
-        f"{H}/html/xw/dzyw/90002.html": html_page("专题", (
-            '<div class="top"><a href="/">首页</a> <a href="/html/xw/">新闻</a> <a href="/html/wh/">文化</a> '
-            '<a href="/html/ly/">旅游</a> <a href="/html/tp/">图片</a></div>'
-            "<h1>专题</h1><p>来源：甘孜日报 2023年09月25日</p>" + FOOTER)),
+        f"{H}/html/xw/dzyw/90002.html": html_page(
+            "专题",
+            (
+                '<div class="top"><a href="/">首页</a> <a href="/html/xw/">新闻</a> <a href="/html/wh/">文化</a> '
+                '<a href="/html/ly/">旅游</a> <a href="/html/tp/">图片</a></div>'
+                "<h1>专题</h1><p>来源：甘孜日报 2023年09月25日</p>" + FOOTER
+            ),
+        ),
         # The portal's template: four-character sub-heads before 本网讯 are sub-heads, not people.
         f"{H}/html/xw/dzyw/90003.html": sitegen.ganzi_page(
-            "各地喜迎丰收节", "2023年09月25日",
-            ["乡村振兴", PARAS[0], "杨洋 邓珠拉姆", "产业兴旺", PARAS[1], "何勇"]),
+            "各地喜迎丰收节", "2023年09月25日", ["乡村振兴", PARAS[0], "杨洋 邓珠拉姆", "产业兴旺", PARAS[1], "何勇"]
+        ),
     }
     site = {url: (200, {"Content-Type": "text/html"}, body) for url, body in pages.items()}
-    return sitegen.write_replay(site, tmp_path / "site"), {"chrome_portal": f"{H}/html/xw/dzyw/90001.html",
-                                                             "chrome_unknown": f"{H}/html/xw/dzyw/90002.html",
-                                                             "roundup": f"{H}/html/xw/dzyw/90003.html"}
+    return sitegen.write_replay(site, tmp_path / "site"), {
+        "chrome_portal": f"{H}/html/xw/dzyw/90001.html",
+        "chrome_unknown": f"{H}/html/xw/dzyw/90002.html",
+        "roundup": f"{H}/html/xw/dzyw/90003.html",
+    }
 
 
 def rejects(archive: Path) -> dict[str, dict[str, Any]]:
@@ -162,16 +190,36 @@ def test_lines_the_site_prints_on_many_pages_are_chrome(tmp_path: Path) -> None:
     site = sitegen.site(8, per_page=2)  # four list pages, each showing the frame
     odd = sitegen.article_url(99999)
     last = sitegen.list_url(3)
-    site[last] = (200, {"Content-Type": "text/html"}, site[last][2].replace(
-        b"</ul>", f'<li class="newscontent"><a href="{odd}">x</a></li></ul>'.encode()))
-    site = {url: (status, headers, body.replace(b"</body>", frame_html + b"</body>"))
-            for url, (status, headers, body) in site.items()}
-    site[odd] = (200, {"Content-Type": "text/html"}, html_page("本网简介", (
-        '<div class="article_title"><h3>本网简介</h3><p>甘孜日报&nbsp;&nbsp;2023年09月25日</p></div>'
-        f'<div class="article_content">{frame_html.decode("gbk")}</div>')))
+    site[last] = (
+        200,
+        {"Content-Type": "text/html"},
+        site[last][2].replace(b"</ul>", f'<li class="newscontent"><a href="{odd}">x</a></li></ul>'.encode()),
+    )
+    site = {
+        url: (status, headers, body.replace(b"</body>", frame_html + b"</body>"))
+        for url, (status, headers, body) in site.items()
+    }
+    site[odd] = (
+        200,
+        {"Content-Type": "text/html"},
+        html_page(
+            "本网简介",
+            (
+                '<div class="article_title"><h3>本网简介</h3><p>甘孜日报&nbsp;&nbsp;2023年09月25日</p></div>'
+                f'<div class="article_content">{frame_html.decode("gbk")}</div>'
+            ),
+        ),
+    )
     archive = tmp_path / "archive"
-    stats = crawl("ganzi", archive, "-a", f"start_urls={sitegen.list_url(0)}", "-s", "CHROME_MIN_PAGES=4",
-                  replay=sitegen.write_replay(site, tmp_path / "site"))
+    stats = crawl(
+        "ganzi",
+        archive,
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        "CHROME_MIN_PAGES=4",
+        replay=sitegen.write_replay(site, tmp_path / "site"),
+    )
     assert stats["newsarchive/list_pages"] == 4
     assert stats["newsarchive/archived"] == 8
     assert stats["newsarchive/rejected/chrome_body"] == 1

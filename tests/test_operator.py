@@ -14,8 +14,10 @@ from helpers import FIXTURES, crawl, scrapy_cmd
 
 from newsarchive.archive.paths import record_files
 
-PROGRESS = re.compile(r"ganzi: progress: lists (\d+), articles fetched ([\d,]+), archived ([\d,]+), "
-                      r"rejected (\d+), duplicates (\d+); ([\d,]+) articles/min; ([\d,]+) requests queued")
+PROGRESS = re.compile(
+    r"ganzi: progress: lists (\d+), articles fetched ([\d,]+), archived ([\d,]+), "
+    r"rejected (\d+), duplicates (\d+); ([\d,]+) articles/min; ([\d,]+) requests queued"
+)
 
 
 def number(text: str) -> int:
@@ -26,8 +28,19 @@ def number(text: str) -> int:
 def test_a_long_crawl_logs_progress_per_source(tmp_path: Path) -> None:
     site = sitegen.write_replay(sitegen.site(600), tmp_path / "site")
     archive = tmp_path / "a"
-    stats = crawl("ganzi", archive, "-a", f"start_urls={sitegen.list_url(0)}", "-s", "PROGRESS_INTERVAL=0.2",
-                  "-s", "CONCURRENT_REQUESTS=2", "-s", f"LOG_FILE={tmp_path / 'crawl.log'}", replay=site)
+    stats = crawl(
+        "ganzi",
+        archive,
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        "PROGRESS_INTERVAL=0.2",
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+        "-s",
+        f"LOG_FILE={tmp_path / 'crawl.log'}",
+        replay=site,
+    )
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     lines = [tuple(map(number, m.groups())) for m in PROGRESS.finditer(log)]
     assert len(lines) >= 2, log[-3000:]
@@ -47,7 +60,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             fh.write(json.dumps({"reason": "short_body", "source": "ganzi", "url": f"http://www.kbcmw.com/{n}"}) + "\n")
     (root / "duplicates").mkdir(exist_ok=True)
     (root / "duplicates" / "2026-12-02.jsonl").write_text(
-        json.dumps({"id": "jilin:1", "duplicate_of": "jilin:2"}) + "\n", encoding="utf-8")
+        json.dumps({"id": "jilin:1", "duplicate_of": "jilin:2"}) + "\n", encoding="utf-8"
+    )
     [jilin_file] = (root / "jilin").glob("*.jsonl")
     with jilin_file.open("a", encoding="utf-8") as fh:
         fh.write('{"id": "jilin:9", "source": "jil')  # a torn tail, as a killed run leaves it
@@ -64,8 +78,11 @@ def test_report_tables_records_per_source_per_day(archive: Path) -> None:
     assert rows["day"] == ["ganzi", "jilin", "total"]
     assert [day for day in rows if re.match(r"\d{4}-", day)] == newest
     for day in newest:
-        assert rows[day] == [str(by_day[day, "ganzi"]), str(by_day[day, "jilin"]),
-                             str(by_day[day, "ganzi"] + by_day[day, "jilin"])]
+        assert rows[day] == [
+            str(by_day[day, "ganzi"]),
+            str(by_day[day, "jilin"]),
+            str(by_day[day, "ganzi"] + by_day[day, "jilin"]),
+        ]
     assert rows["all"] == ["days", "10", "8", "18"]
     assert rows["rejects"] == ["3", "0", "3"] and rows["duplicates"] == ["0", "1", "1"]
     assert "1 line(s) in record files are not records" in proc.stdout
@@ -82,8 +99,9 @@ def test_report_by_crawl_day_and_plot(archive: Path, tmp_path: Path) -> None:
 
 def read_records_skipping_torn(archive: Path) -> list[dict[str, Any]]:
     """Every whole line of the record files (a line is whole when its newline was written)."""
-    return [json.loads(line) for path in record_files(archive)
-            for line in path.read_text(encoding="utf-8").split("\n")[:-1]]
+    return [
+        json.loads(line) for path in record_files(archive) for line in path.read_text(encoding="utf-8").split("\n")[:-1]
+    ]
 
 
 def test_the_plot_counts_in_whole_records_on_a_date_axis_and_says_what_it_counts() -> None:

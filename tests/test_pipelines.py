@@ -56,15 +56,19 @@ def test_a_valid_record_goes_through_and_is_stored_as_one_line(tmp_path: Path, s
     assert crawler.stats.get_value("newsarchive/archived") == 1  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("change", "reason"), [
-    ({"title": ""}, "missing_title"),
-    ({"body": "短"}, "short_body"),
-    ({"published_date": "2099-01-01"}, "future_date"),
-    ({"url": "http://"}, "bad_url"),
-    ({"body": "正文\ufffd\ufffd\ufffd乱码" * 10}, "replacement_char"),
-])
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"title": ""}, "missing_title"),
+        ({"body": "短"}, "short_body"),
+        ({"published_date": "2099-01-01"}, "future_date"),
+        ({"url": "http://"}, "bad_url"),
+        ({"body": "正文\ufffd\ufffd\ufffd乱码" * 10}, "replacement_char"),
+    ],
+)
 def test_a_bad_record_is_rejected_with_its_reason_and_written_to_rejects(
-        tmp_path: Path, seed: dict[str, Any], change: dict[str, Any], reason: str) -> None:
+    tmp_path: Path, seed: dict[str, Any], change: dict[str, Any], reason: str
+) -> None:
     crawler, validate, _, _ = pipelines(tmp_path)
     with pytest.raises(DropItem, match=reason):
         validate.process_item({**seed, **change})
@@ -75,7 +79,8 @@ def test_a_bad_record_is_rejected_with_its_reason_and_written_to_rejects(
 
 
 def test_the_same_text_under_a_second_id_is_a_duplicate_and_the_same_id_is_known(
-        tmp_path: Path, seed: dict[str, Any]) -> None:
+    tmp_path: Path, seed: dict[str, Any]
+) -> None:
     _, validate, dedupe, store = pipelines(tmp_path)
     run(dict(seed), validate, dedupe, store)
     with pytest.raises(DropItem, match="Already archived: ganzi:58225"):

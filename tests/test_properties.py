@@ -43,10 +43,48 @@ from newsarchive.spiders.jilin import JilinSpider
 
 # Text that looks like the portals' pages: CJK, digits, pinyin tone marks, the marks and
 # separators the loaders key on, all kinds of space, control characters, and anything else.
-PIECES = st.sampled_from(["记者", "编辑:", "责任编辑：", "来源:", "讯", "(", ")", "（", "）", "■", "◎", "□", "▉",
-                          "文/图", "年", "月", "日", ":", "-", ">>", ">", "您的位置", "\u3000", "\xa0", "\n", " ",
-                          "\x00", "\u200b", "wǎng", "(bào)", "?qǐng)", "《", "》", "吉林日报", "2020", "02", "07",
-                          "10:07:09"])
+PIECES = st.sampled_from(
+    [
+        "记者",
+        "编辑:",
+        "责任编辑：",
+        "来源:",
+        "讯",
+        "(",
+        ")",
+        "（",
+        "）",
+        "■",
+        "◎",
+        "□",
+        "▉",
+        "文/图",
+        "年",
+        "月",
+        "日",
+        ":",
+        "-",
+        ">>",
+        ">",
+        "您的位置",
+        "\u3000",
+        "\xa0",
+        "\n",
+        " ",
+        "\x00",
+        "\u200b",
+        "wǎng",
+        "(bào)",
+        "?qǐng)",
+        "《",
+        "》",
+        "吉林日报",
+        "2020",
+        "02",
+        "07",
+        "10:07:09",
+    ]
+)
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=30).map("".join)
 
 JILIN = JilinSpider()
@@ -98,11 +136,44 @@ FRAME_PHRASE = re.compile(
 )
 # The phrases' own characters in every case, with the letters that match them case-blind
 # (ı, İ for i; ſ for s; K for k) and the spaces and colons between.
-FRAME_PIECES = st.sampled_from(["版权所有", "版權所有", "ICP备", "icp证", "IcP證", "公网安备", "网安备", "许可证",
-                                "关于我们", "技术支持", "技术支持 :", "技术支持\u3000：", "本网站所有", "©",
-                                "all rights reserved", "ALL RIGHTS RESERVED", "copyright", "COPYRIGHT", "copyrıght",
-                                "COPYRİGHT", "rightſ", "ı", "İ", "ſ", "\u212a", "ght", "cp", "c", "p", "版权", "所有",
-                                " ", "\n", "我们"])
+FRAME_PIECES = st.sampled_from(
+    [
+        "版权所有",
+        "版權所有",
+        "ICP备",
+        "icp证",
+        "IcP證",
+        "公网安备",
+        "网安备",
+        "许可证",
+        "关于我们",
+        "技术支持",
+        "技术支持 :",
+        "技术支持\u3000：",
+        "本网站所有",
+        "©",
+        "all rights reserved",
+        "ALL RIGHTS RESERVED",
+        "copyright",
+        "COPYRIGHT",
+        "copyrıght",
+        "COPYRİGHT",
+        "rightſ",
+        "ı",
+        "İ",
+        "ſ",
+        "\u212a",
+        "ght",
+        "cp",
+        "c",
+        "p",
+        "版权",
+        "所有",
+        " ",
+        "\n",
+        "我们",
+    ]
+)
 
 
 def test_str_split_splits_exactly_where_the_regexes_it_replaced_matched() -> None:
@@ -121,10 +192,39 @@ def test_space_folding_and_hashing_are_the_regex_definitions(text: str) -> None:
 
 # One text for each alternative of FRAME_PHRASE, so a phrase lost from the fast form is noticed.
 FRAME_PHRASE_SAMPLES = [
-    "版权所有", "版權所有", "All Rights Reserved", "Copyright", "©", "ICP备", "ICP證", "icp证", "公网安备", "公網安備",
-    "网安备", "信息服务许可证", "视听节目许可证", "经营许可证", "不良信息举报", "违法和不良信息", "举报电话",
-    "举报邮箱", "举报中心", "关于我们", "联系我们", "网站地图", "设为首页", "加入收藏", "广告服务", "主办单位",
-    "技术支持：", "技术支持 :", "未经授权", "禁止复制", "建立镜像", "本站所有", "本网站所有",
+    "版权所有",
+    "版權所有",
+    "All Rights Reserved",
+    "Copyright",
+    "©",
+    "ICP备",
+    "ICP證",
+    "icp证",
+    "公网安备",
+    "公網安備",
+    "网安备",
+    "信息服务许可证",
+    "视听节目许可证",
+    "经营许可证",
+    "不良信息举报",
+    "违法和不良信息",
+    "举报电话",
+    "举报邮箱",
+    "举报中心",
+    "关于我们",
+    "联系我们",
+    "网站地图",
+    "设为首页",
+    "加入收藏",
+    "广告服务",
+    "主办单位",
+    "技术支持：",
+    "技术支持 :",
+    "未经授权",
+    "禁止复制",
+    "建立镜像",
+    "本站所有",
+    "本网站所有",
 ]
 
 
@@ -142,8 +242,24 @@ def test_frame_phrases_are_found_as_the_one_case_blind_regex_finds_them(text: st
     assert _has_frame_phrase(text) == bool(FRAME_PHRASE.search(text))
 
 
-LABELS_AND_MARKS = st.sampled_from(["主办:", "地址：", "E-mail:", "email :", "E-MAİL：", "maıl:", "电话 :",
-                                    "邮箱\u3000:", "联系电话：", "首页", "|", "。", " ", "记者"])
+LABELS_AND_MARKS = st.sampled_from(
+    [
+        "主办:",
+        "地址：",
+        "E-mail:",
+        "email :",
+        "E-MAİL：",
+        "maıl:",
+        "电话 :",
+        "邮箱\u3000:",
+        "联系电话：",
+        "首页",
+        "|",
+        "。",
+        " ",
+        "记者",
+    ]
+)
 FRAME_LINE = st.lists(st.one_of(FRAME_PIECES, LABELS_AND_MARKS, st.text(max_size=4)), max_size=8).map("".join)
 FRAME_LABEL = re.compile(r"(?:主办|承办|协办|地址|邮编|联系电话|电话|传真|邮箱|E-?mail)\s*[:：]", re.I)
 
@@ -158,8 +274,13 @@ def site_chrome_by_the_plain_regexes(line: str) -> bool:
     if len(line) > 80 or is_prose(line):
         return False
     tokens = [t for t in re.split(r"[\s|｜·•]+", line) if t]
-    return len(tokens) >= 4 and all(len(t) <= 6 for t in tokens) and not re.search(
-        r"记者|記者|通讯员|通訊員|实习生|實習生|摄|攝|制图|製圖|编译|編譯|整理|撰文|报道员|報道員", line)
+    return (
+        len(tokens) >= 4
+        and all(len(t) <= 6 for t in tokens)
+        and not re.search(
+            r"记者|記者|通讯员|通訊員|实习生|實習生|摄|攝|制图|製圖|编译|編譯|整理|撰文|报道员|報道員", line
+        )
+    )
 
 
 @given(FRAME_LINE)
@@ -174,8 +295,14 @@ def test_lines_are_judged_together_as_one_by_one(lines: list[str]) -> None:
     assert list(site_chrome_lines(lines)) == [is_site_chrome(line) for line in lines]
 
 
-@given(st.lists(st.one_of(st.sampled_from(["文", "图", "圖", "摄", "攝", "/", " ", "(", "）", "文/图", "（摄）"]),
-                          st.text(max_size=3)), max_size=10).map("".join))
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["文", "图", "圖", "摄", "攝", "/", " ", "(", "）", "文/图", "（摄）"]), st.text(max_size=3)
+        ),
+        max_size=10,
+    ).map("".join)
+)
 def test_work_labels_are_looked_for_wherever_they_can_be(text: str) -> None:
     # read_byline skips the work-label regex on lines without any of these characters.
     assert _WORK.search(text) is None or not _WORK_CHARS.isdisjoint(text)
@@ -201,14 +328,29 @@ def host_variants(host: str) -> list[str]:
 
 
 def path_variants(path: str) -> list[str]:
-    return [path, path.replace(".html", "_1.html"), f"{path.rsplit('/', 1)[0]}//{path.rsplit('/', 1)[1]}",
-            f"/x/..{path}", "/../../etc/passwd", "/%2e%2e/x.html", "", "/"]
+    return [
+        path,
+        path.replace(".html", "_1.html"),
+        f"{path.rsplit('/', 1)[0]}//{path.rsplit('/', 1)[1]}",
+        f"/x/..{path}",
+        "/../../etc/passwd",
+        "/%2e%2e/x.html",
+        "",
+        "/",
+    ]
 
 
-@given(URL_PARTS, st.sampled_from(PAGE_URLS), st.integers(0, 6), st.integers(0, 7),
-       st.sampled_from(["", "?cc=jw", "#top", "?a=1&b=2#x"]), st.text(max_size=10))
-def test_canonical_urls_are_stable_and_ids_survive_variants(scheme: str, page: str, host_n: int, path_n: int,
-                                                            query: str, noise: str) -> None:
+@given(
+    URL_PARTS,
+    st.sampled_from(PAGE_URLS),
+    st.integers(0, 6),
+    st.integers(0, 7),
+    st.sampled_from(["", "?cc=jw", "#top", "?a=1&b=2#x"]),
+    st.text(max_size=10),
+)
+def test_canonical_urls_are_stable_and_ids_survive_variants(
+    scheme: str, page: str, host_n: int, path_n: int, query: str, noise: str
+) -> None:
     parts = urlsplit(page)
     host, path = host_variants(parts.netloc)[host_n], path_variants(parts.path)[path_n]
     for spider in PORTALS:
@@ -226,8 +368,12 @@ def test_canonical_urls_are_stable_and_ids_survive_variants(scheme: str, page: s
                 assert on_domains(listed, spider.allowed_domains)
 
 
-@given(st.sampled_from(["http", "https"]), st.sampled_from(["news.cnjiwang.com", "news.chinajilin.com.cn"]),
-       st.sampled_from(["", "?cc=jw"]), st.sampled_from(["", "_1", "_2"]))
+@given(
+    st.sampled_from(["http", "https"]),
+    st.sampled_from(["news.cnjiwang.com", "news.chinajilin.com.cn"]),
+    st.sampled_from(["", "?cc=jw"]),
+    st.sampled_from(["", "_1", "_2"]),
+)
 def test_every_jilin_variant_has_one_id(scheme: str, host: str, query: str, part: str) -> None:
     ref = JILIN.article_ref(f"{scheme}://{host}/jwyc/202002/3069759{part}.html{query}")
     assert ref is not None
@@ -267,32 +413,63 @@ def test_crawl_day_and_retry_after_never_misbehave(text: str) -> None:
 # --- the generic reader on arbitrary pages ----------------------------------------------------------
 
 CHROME = [
-    "吉林日报报业集团主办 中国吉林网版权所有", "吉ICP备05002399号", "蜀ICP备05004405号",
+    "吉林日报报业集团主办 中国吉林网版权所有",
+    "吉ICP备05002399号",
+    "蜀ICP备05004405号",
     "关于我们 | 联系我们 | 网站地图",
-    "主办单位：甘孜日报社 地址：四川省康定市向阳街12号 电话：0836-2822222", "违法和不良信息举报电话：0431-88600001",
-    "首页 新闻 文化 旅游 图片 视频", "Copyright © 2024 All Rights Reserved", "上一篇：州委常委会召开会议",
-    "免责声明：本网站所有信息仅供参考", "相关新闻", "分享到：", "报料电话：0431-82902222",
+    "主办单位：甘孜日报社 地址：四川省康定市向阳街12号 电话：0836-2822222",
+    "违法和不良信息举报电话：0431-88600001",
+    "首页 新闻 文化 旅游 图片 视频",
+    "Copyright © 2024 All Rights Reserved",
+    "上一篇：州委常委会召开会议",
+    "免责声明：本网站所有信息仅供参考",
+    "相关新闻",
+    "分享到：",
+    "报料电话：0431-82902222",
 ]
-LABELS = ["您当前的位置：首页 > 新闻", "2024-05-06 09:30 来源：吉林日报", "甘孜日报 2021年12月24日", "编辑：王韬",
-          "记者 张涛", "九龙县", "产业兴旺", "热点推荐", "最新消息", ""]
-PROSE = ["本网讯 会议要求，各级各部门要把各项任务抓具体、抓细致、抓到位，确保各项措施落到实处。",
-         "长春重启提速，久违的市井烟火气又一次升腾起来，整座城市的活力正在一点点回来。"]
+LABELS = [
+    "您当前的位置：首页 > 新闻",
+    "2024-05-06 09:30 来源：吉林日报",
+    "甘孜日报 2021年12月24日",
+    "编辑：王韬",
+    "记者 张涛",
+    "九龙县",
+    "产业兴旺",
+    "热点推荐",
+    "最新消息",
+    "",
+]
+PROSE = [
+    "本网讯 会议要求，各级各部门要把各项任务抓具体、抓细致、抓到位，确保各项措施落到实处。",
+    "长春重启提速，久违的市井烟火气又一次升腾起来，整座城市的活力正在一点点回来。",
+]
 BLOCKS = ["div", "p", "td", "section", "article", "li", "h1", "h3", "footer", "center"]
 INLINE = ["span", "a", "b", "font", "i", "em"]
 
 
 def html_tree(texts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    leaf = st.one_of(texts, st.builds(lambda t, tag: f"<{tag}>{t}</{tag}>", texts, st.sampled_from(INLINE)),
-                     st.just("<br/>"), st.just('<img src="/a/b.jpg"/>'))
-    return st.recursive(leaf, lambda kids: st.builds(
-        lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>", st.sampled_from(BLOCKS), st.lists(kids, max_size=5)),
-        max_leaves=25)
+    leaf = st.one_of(
+        texts,
+        st.builds(lambda t, tag: f"<{tag}>{t}</{tag}>", texts, st.sampled_from(INLINE)),
+        st.just("<br/>"),
+        st.just('<img src="/a/b.jpg"/>'),
+    )
+    return st.recursive(
+        leaf,
+        lambda kids: st.builds(
+            lambda tag, parts: f"<{tag}>{''.join(parts)}</{tag}>", st.sampled_from(BLOCKS), st.lists(kids, max_size=5)
+        ),
+        max_leaves=25,
+    )
 
 
 def page_of(body: str) -> HtmlResponse:
     html = f'<html><head><meta charset="utf-8"><title>标题-中国吉林网</title></head><body>{body}</body></html>'
-    return HtmlResponse("https://news.cnjiwang.com/jwyc/202405/3905512.html", body=html.encode("utf-8"),
-                        headers={"Content-Type": "text/html; charset=utf-8"})
+    return HtmlResponse(
+        "https://news.cnjiwang.com/jwyc/202405/3905512.html",
+        body=html.encode("utf-8"),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
 
 
 @given(html_tree(st.sampled_from(CHROME + LABELS + PROSE)))
@@ -313,7 +490,13 @@ def test_a_page_without_prose_is_never_archived(body: str) -> None:
     """Whatever the markup, a page made of the frame, labels and headings gives no record that
     passes validation: its body is empty, short, or chrome."""
     item = dict(JILIN.read_generic(page_of(body)))
-    record = {**item, "id": "jilin:3905512", "source": "jilin", "title": item.get("title") or "标题",
-              "url": "https://news.cnjiwang.com/jwyc/202405/3905512.html", "published_date": "2024-05-06"}
+    record = {
+        **item,
+        "id": "jilin:3905512",
+        "source": "jilin",
+        "title": item.get("title") or "标题",
+        "url": "https://news.cnjiwang.com/jwyc/202405/3905512.html",
+        "published_date": "2024-05-06",
+    }
     reasons = problems(record, date(2026, 12, 2))
     assert reasons, f"archived as an article: {record['body']!r}"

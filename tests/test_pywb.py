@@ -24,8 +24,12 @@ LIST = "http://www.kbcmw.com/html/xw/dzyw/"
 def wayback(collections: Path) -> Iterator[str]:
     assert (TOOLS / "wayback").exists(), "pywb is missing: run bash scripts/tools-venv (.ci/run does)"
     port = free_port()
-    proc = subprocess.Popen([str(TOOLS / "wayback"), "-p", str(port), "-b", "127.0.0.1"], cwd=collections,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(TOOLS / "wayback"), "-p", str(port), "-b", "127.0.0.1"],
+        cwd=collections,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(lambda: urllib.request.urlopen(url, timeout=2).read(), OSError, 30, pause=0.2)  # loopback
@@ -68,8 +72,9 @@ def test_pywb_shows_an_archived_article_with_its_picture(tmp_path: Path) -> None
     record = next(r for r in records if r["images"])
     picture = record["images"][0]
     cases = (FIXTURES / "jilin").glob("image-*/response.json")
-    recorded = next((p.parent / "response.body").read_bytes() for p in cases
-                    if json.loads(p.read_text())["url"] == picture["url"])
+    recorded = next(
+        (p.parent / "response.body").read_bytes() for p in cases if json.loads(p.read_text())["url"] == picture["url"]
+    )
     home = collection(archive, tmp_path / "pywb")
     with wayback(home) as server:
         # The article as replayed (mp_: pywb's rewritten page, without its frame).

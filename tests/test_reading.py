@@ -8,17 +8,21 @@ from scrapy.http import HtmlResponse
 from newsarchive.spiders.jilin import JilinSpider
 
 URL = "https://news.cnjiwang.com/jwyc/202405/3970001.html"
-PARAS = ("　　5月8日，长春市召开全市文旅工作会议，总结去年工作成效，部署今年重点任务。",
-         "　　会议指出，要持续打造“这有山”等特色街区，推动文旅产业提质升级，让游客留得下、玩得好。")
+PARAS = (
+    "　　5月8日，长春市召开全市文旅工作会议，总结去年工作成效，部署今年重点任务。",
+    "　　会议指出，要持续打造“这有山”等特色街区，推动文旅产业提质升级，让游客留得下、玩得好。",
+)
 
 
 def page(title: str, frame: str) -> bytes:
     """A TRS page: the same markup every site of that CMS prints, Jilin's selectors match it."""
     body = "".join(f"<p>{p}</p>" for p in PARAS)
-    return (f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
-            f'<div class="art_title"><h1>长春部署今年文旅重点任务</h1></div>'
-            f'<div class="art_data">2024-05-08 16:20 来源：长春日报</div>'
-            f'<div class="TRS_Editor">{body}</div><div class="foot">{frame}</div></body></html>').encode()
+    return (
+        f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        f'<div class="art_title"><h1>长春部署今年文旅重点任务</h1></div>'
+        f'<div class="art_data">2024-05-08 16:20 来源：长春日报</div>'
+        f'<div class="TRS_Editor">{body}</div><div class="foot">{frame}</div></body></html>'
+    ).encode()
 
 
 def read(html: bytes) -> dict:

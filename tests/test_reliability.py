@@ -30,8 +30,10 @@ pytestmark = pytest.mark.crawl
 
 H = "http://www.kbcmw.com"
 BASE = 300000
-PARAS = ["本网讯 会议要求,各级各部门要把各项任务抓具体、抓细致、抓到位,确保各项措施落到实处、见到成效。",
-         "会议强调,要坚持问题导向,持续推进重点工作,切实把好事办实、把实事办好。"]
+PARAS = [
+    "本网讯 会议要求,各级各部门要把各项任务抓具体、抓细致、抓到位,确保各项措施落到实处、见到成效。",
+    "会议强调,要坚持问题导向,持续推进重点工作,切实把好事办实、把实事办好。",
+]
 HTML = {"Content-Type": "text/html"}
 
 
@@ -43,10 +45,21 @@ def static(status: int, headers: dict[str, str], body: bytes) -> Callable[[BaseH
     return lambda h: send(h, status, headers, body)
 
 
-def page(n: int, title: str | None = None, date: str = "2021年05月06日", paras: list[str] | None = None,
-         extra: str = "", **kw: Any) -> bytes:
-    return sitegen.ganzi_page(f"第{n}号测试新闻" if title is None else title, date,
-                              [f"{p}(第{n}号)" for p in PARAS] if paras is None else paras, extra, **kw)
+def page(
+    n: int,
+    title: str | None = None,
+    date: str = "2021年05月06日",
+    paras: list[str] | None = None,
+    extra: str = "",
+    **kw: Any,
+) -> bytes:
+    return sitegen.ganzi_page(
+        f"第{n}号测试新闻" if title is None else title,
+        date,
+        [f"{p}(第{n}号)" for p in PARAS] if paras is None else paras,
+        extra,
+        **kw,
+    )
 
 
 def flaky(failures: list[tuple[int, dict[str, str]]], then: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
@@ -59,6 +72,7 @@ def flaky(failures: list[tuple[int, dict[str, str]]], then: bytes) -> Callable[[
             send(h, status, {**HTML, **headers}, b"error")
         else:
             send(h, 200, HTML, then)
+
     return run
 
 
@@ -74,9 +88,10 @@ def slow(body: bytes, pause: float) -> Callable[[BaseHTTPRequestHandler], None]:
         h.send_header("Content-Length", str(len(body)))
         h.end_headers()
         for i in range(0, len(body), 512):
-            h.wfile.write(body[i:i + 512])
+            h.wfile.write(body[i : i + 512])
             h.wfile.flush()
             time.sleep(pause)
+
     return run
 
 
@@ -99,11 +114,14 @@ CASES = [
     Case(1, "truncated HTML", static(200, HTML, page(1)[: len(page(1)) - 60]), "archived"),
     Case(2, "empty body", static(200, HTML, b""), "rejected:missing_title"),
     Case(3, "binary garbage", static(200, HTML, bytes(range(256)) * 40), "rejected"),
-    Case(4, "binary as an image", static(200, {"Content-Type": "image/png"}, b"\x89PNG\r\n" + bytes(500)),
-         "not_text"),
+    Case(4, "binary as an image", static(200, {"Content-Type": "image/png"}, b"\x89PNG\r\n" + bytes(500)), "not_text"),
     Case(5, "wrong declared charset", static(200, HTML, page(5, charset="utf-8")), "rejected:replacement_char"),
-    Case(6, "mixed encodings", static(200, HTML, page(6).replace(b"</h3>", "混合编码的段落".encode() + b"</h3>")),
-         "rejected"),
+    Case(
+        6,
+        "mixed encodings",
+        static(200, HTML, page(6).replace(b"</h3>", "混合编码的段落".encode() + b"</h3>")),
+        "rejected",
+    ),
     Case(7, "missing date", static(200, HTML, page(7, date="日期不详")), "rejected:missing_published_date"),
     Case(8, "missing title", static(200, HTML, page(8, title="")), "rejected:missing_title"),
     Case(9, "future date", static(200, HTML, page(9, date="2099年01月01日")), "rejected:future_date"),
@@ -112,8 +130,7 @@ CASES = [
     Case(11, "pathologically deep markup", static(200, HTML, page(11, paras=[], extra=deep)), "rejected"),
     Case(12, "redirect loop", static(301, {"Location": url(13)}, b""), "dropped"),
     Case(13, "redirect loop, other end", static(301, {"Location": url(12)}, b""), "dropped"),
-    Case(14, "redirect off-site", static(302, {"Location": "http://evil.example/html/xw/dzyw/1.html"}, b""),
-         "offsite"),
+    Case(14, "redirect off-site", static(302, {"Location": "http://evil.example/html/xw/dzyw/1.html"}, b""), "offsite"),
     Case(15, "404", static(404, HTML, b"not found"), "gone"),
     Case(16, "410", static(410, HTML, b"gone"), "gone"),
     Case(17, "500 every time", static(500, HTML, b"boom"), "failed"),
@@ -122,29 +139,50 @@ CASES = [
     Case(20, "connection reset", reset, "failed"),
     Case(21, "slow response within the time-out", slow(page(21), 0.05), "archived"),
     Case(22, "a burst of 5xx, then fine", flaky([(500, {}), (502, {})], page(22)), "archived"),
-    Case(23, "corrupt gzip", static(200, {**HTML, "Content-Encoding": "gzip"}, b"\x1f\x8b\x08\x00garbage"),
-         "failed"),
-    Case(24, "path separators and control characters in the title",
-         static(200, HTML, page(24, title="../../etc/passwd\x07\\标题/测试\x1b")), "archived"),
+    Case(23, "corrupt gzip", static(200, {**HTML, "Content-Encoding": "gzip"}, b"\x1f\x8b\x08\x00garbage"), "failed"),
+    Case(
+        24,
+        "path separators and control characters in the title",
+        static(200, HTML, page(24, title="../../etc/passwd\x07\\标题/测试\x1b")),
+        "archived",
+    ),
     Case(25, "NUL bytes in the body", static(200, HTML, page(25).replace(b"</h3>", b"</h3>\x00\x00")), "archived"),
-    Case(26, "whitespace-only body", static(200, HTML, page(26, paras=["&nbsp;", "\u3000\u3000"])),
-         "rejected:missing_body"),
+    Case(
+        26,
+        "whitespace-only body",
+        static(200, HTML, page(26, paras=["&nbsp;", "\u3000\u3000"])),
+        "rejected:missing_body",
+    ),
     Case(27, "one 250 KB line", static(200, HTML, page(27, paras=["本网讯 " + ("长" * 79 + "，") * 1000])), "archived"),
     Case(28, "the same story under another id", slow(page(29).replace(b"29", b"28", 1), 0.3), "duplicate"),
     Case(29, "the original of that story", static(200, HTML, page(29)), "archived"),
-    Case(30, "linked with query and fragment", static(200, HTML, page(30)), "archived",
-         link=f"{url(30)}?from=list#top"),
+    Case(
+        30, "linked with query and fragment", static(200, HTML, page(30)), "archived", link=f"{url(30)}?from=list#top"
+    ),
     Case(31, "href with spaces and a newline", static(200, HTML, page(31)), "archived", link=f"  {url(31)}\n "),
-    Case(32, "a huge script in the body", static(200, HTML, page(32, extra="<script>var a='上一篇:"
-                                                                       + "x" * 50_000 + "';</script>")), "archived"),
-    Case(33, "gzip-encoded page", static(200, {**HTML, "Content-Encoding": "gzip"}, gzip.compress(page(33))),
-         "archived"),
-    Case(34, "disallowed by robots.txt", static(200, HTML, page(34)), "robots",
-         link=f"{H}/html/private/{BASE + 34}.html"),
+    Case(
+        32,
+        "a huge script in the body",
+        static(200, HTML, page(32, extra="<script>var a='上一篇:" + "x" * 50_000 + "';</script>")),
+        "archived",
+    ),
+    Case(
+        33, "gzip-encoded page", static(200, {**HTML, "Content-Encoding": "gzip"}, gzip.compress(page(33))), "archived"
+    ),
+    Case(
+        34, "disallowed by robots.txt", static(200, HTML, page(34)), "robots", link=f"{H}/html/private/{BASE + 34}.html"
+    ),
 ]
-NEVER = ["javascript:alert(document.cookie)", "mailto:news@kbcmw.com", "data:text/html,<h1>x</h1>",
-         "ftp://www.kbcmw.com/html/xw/dzyw/1.html", "../../../../etc/passwd", "/html/xw/dzyw/../../../../etc/shadow",
-         "http://ti.kbcmw.com/html/xw/dzyw/300001.html", "http://paper.kbcmw.com/html/xw/dzyw/300002.html"]
+NEVER = [
+    "javascript:alert(document.cookie)",
+    "mailto:news@kbcmw.com",
+    "data:text/html,<h1>x</h1>",
+    "ftp://www.kbcmw.com/html/xw/dzyw/1.html",
+    "../../../../etc/passwd",
+    "/html/xw/dzyw/../../../../etc/shadow",
+    "http://ti.kbcmw.com/html/xw/dzyw/300001.html",
+    "http://paper.kbcmw.com/html/xw/dzyw/300002.html",
+]
 
 
 def routes() -> dict[str, Callable[[BaseHTTPRequestHandler], None]]:
@@ -155,8 +193,10 @@ def routes() -> dict[str, Callable[[BaseHTTPRequestHandler], None]]:
             table[target] = case.route
     links = "".join(f'<li class="newscontent"><a href="{c.link or url(c.n)}">{c.name}</a></li>' for c in CASES)
     links += "".join(f'<li class="newscontent"><a href="{h}">never</a></li>' for h in NEVER)
-    listing = (f'<html><head><meta charset="gb2312"></head><body><div class="modular_classify_item2"><ul>{links}'
-               "</ul></div></body></html>").encode("gbk")
+    listing = (
+        f'<html><head><meta charset="gb2312"></head><body><div class="modular_classify_item2"><ul>{links}'
+        "</ul></div></body></html>"
+    ).encode("gbk")
     table[f"{H}/html/xw/dzyw/"] = static(200, HTML, listing)
     table[f"{H}/robots.txt"] = static(200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /html/private/\n")
     return table
@@ -174,22 +214,58 @@ def bad_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     before_repo, before_work = snapshot(ROOT), snapshot(work)
     with serve(routes()) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
-        args = [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={H}/html/xw/dzyw/",
-                "-s", f"ARCHIVE_DIR={archive}", "-s", f"RUN_STATS_FILE={archive}/stats.json",
-                "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=2",
-                "-s", "DOWNLOAD_MAXSIZE=300000", "-s", "RETRY_TIMES=2", "-s", "BACKOFF_BASE=0.2",
-                "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=INFO"]
+        args = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "ganzi",
+            "-a",
+            f"start_urls={H}/html/xw/dzyw/",
+            "-s",
+            f"ARCHIVE_DIR={archive}",
+            "-s",
+            f"RUN_STATS_FILE={archive}/stats.json",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "DOWNLOAD_TIMEOUT=2",
+            "-s",
+            "DOWNLOAD_MAXSIZE=300000",
+            "-s",
+            "RETRY_TIMES=2",
+            "-s",
+            "BACKOFF_BASE=0.2",
+            "-s",
+            "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+            "-s",
+            "LOG_LEVEL=INFO",
+        ]
         started = time.monotonic()
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         seconds = time.monotonic() - started
-    return {"proc": proc, "requested": list(requested), "archive": archive, "seconds": seconds,
-            "stats": json.loads((archive / "stats.json").read_text(encoding="utf-8")),
-            "records": read_records(archive),
-            "rejects": [json.loads(line) for p in (archive / "rejects").glob("*.jsonl")
-                        for line in p.read_text(encoding="utf-8").splitlines()],
-            "duplicates": [json.loads(line) for p in (archive / "duplicates").glob("*.jsonl")
-                           for line in p.read_text(encoding="utf-8").splitlines()],
-            "new_repo_files": snapshot(ROOT) - before_repo, "new_work_files": snapshot(work) - before_work}
+    return {
+        "proc": proc,
+        "requested": list(requested),
+        "archive": archive,
+        "seconds": seconds,
+        "stats": json.loads((archive / "stats.json").read_text(encoding="utf-8")),
+        "records": read_records(archive),
+        "rejects": [
+            json.loads(line)
+            for p in (archive / "rejects").glob("*.jsonl")
+            for line in p.read_text(encoding="utf-8").splitlines()
+        ],
+        "duplicates": [
+            json.loads(line)
+            for p in (archive / "duplicates").glob("*.jsonl")
+            for line in p.read_text(encoding="utf-8").splitlines()
+        ],
+        "new_repo_files": snapshot(ROOT) - before_repo,
+        "new_work_files": snapshot(work) - before_work,
+    }
 
 
 def test_the_crawl_survives_every_bad_case(bad_crawl: dict[str, Any]) -> None:
@@ -219,8 +295,11 @@ def test_each_case_ends_archived_counted_or_logged(case: Case, bad_crawl: dict[s
     elif kind == "failed":
         assert f"Article not fetched, tried again next run: {target}" in log, case.name
     elif kind == "dropped":
-        assert re.search(rf"Article request dropped as already seen in this run: \S+ \(redirected from [^)]*"
-                         rf"{re.escape(target)}", log), case.name
+        assert re.search(
+            rf"Article request dropped as already seen in this run: \S+ \(redirected from [^)]*"
+            rf"{re.escape(target)}",
+            log,
+        ), case.name
     elif kind == "not_text":
         assert f"Not a text page, skipped: {target}" in log
     elif kind == "duplicate":
@@ -238,8 +317,7 @@ def test_each_case_ends_archived_counted_or_logged(case: Case, bad_crawl: dict[s
 def test_nothing_requested_that_must_not_be(bad_crawl: dict[str, Any]) -> None:
     requested = bad_crawl["requested"]
     assert all(u.startswith(f"{H}/") for u in requested), [u for u in requested if not u.startswith(H)]
-    assert not any("etc/passwd" in u or "etc/shadow" in u or "ti.kbcmw" in u or "paper.kbcmw" in u
-                   for u in requested)
+    assert not any("etc/passwd" in u or "etc/shadow" in u or "ti.kbcmw" in u or "paper.kbcmw" in u for u in requested)
     # The variants of one article were fetched once, under its canonical URL.
     assert requested.count(url(30)) == 1 and requested.count(url(31)) == 1
 
@@ -274,13 +352,21 @@ def test_a_list_linking_ten_thousand_articles(tmp_path: Path) -> None:
     case = tmp_path / "site" / "list"
     case.mkdir(parents=True)
     (case / "response.body").write_bytes(listing)
-    (case / "response.json").write_text(json.dumps({"url": f"{H}/html/xw/dzyw/", "status": 200,
-                                                    "headers": {"Content-Type": ["text/html"]}}))
+    (case / "response.json").write_text(
+        json.dumps({"url": f"{H}/html/xw/dzyw/", "status": 200, "headers": {"Content-Type": ["text/html"]}})
+    )
     from helpers import crawl
 
     started = time.monotonic()
-    stats = crawl("ganzi", tmp_path / "a", "-a", f"start_urls={H}/html/xw/dzyw/", "-s", "LOG_LEVEL=WARNING",
-                  replay=tmp_path / "site")
+    stats = crawl(
+        "ganzi",
+        tmp_path / "a",
+        "-a",
+        f"start_urls={H}/html/xw/dzyw/",
+        "-s",
+        "LOG_LEVEL=WARNING",
+        replay=tmp_path / "site",
+    )
     assert stats["newsarchive/list_links"] == 10_000
     assert stats["newsarchive/article_gone"] == 10_000
     assert time.monotonic() - started < 240
@@ -302,24 +388,51 @@ def test_a_waiting_retry_holds_back_no_other_page(tmp_path: Path) -> None:
                 send(h, 503, {**HTML, "Retry-After": "6"}, b"busy")
             else:
                 send(h, 200, HTML, page(aid - BASE))
+
         return run
 
     # The scheduler hands out the last link of a list first: the healthy article comes after the sick ones.
     ids = [healthy, *sick]
     links = "".join(f'<li class="newscontent"><a href="{H}/html/xw/dzyw/{aid}.html">{aid}</a></li>' for aid in ids)
-    listing = (f'<html><head><meta charset="gb2312"></head><body><div class="modular_classify_item2"><ul>{links}'
-               "</ul></div></body></html>").encode("gbk")
+    listing = (
+        f'<html><head><meta charset="gb2312"></head><body><div class="modular_classify_item2"><ul>{links}'
+        "</ul></div></body></html>"
+    ).encode("gbk")
     routes: dict[str, Any] = {f"{H}/html/xw/dzyw/{aid}.html": article(aid, 1 if aid != healthy else 0) for aid in ids}
     routes[f"{H}/html/xw/dzyw/"] = static(200, HTML, listing)
     archive = tmp_path / "archive"
     with serve(routes) as (proxy, _):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         proc = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "ganzi", "-a", f"start_urls={H}/html/xw/dzyw/",
-             "-s", f"ARCHIVE_DIR={archive}", "-s", "ROBOTSTXT_OBEY=False", "-s", "DOWNLOAD_DELAY=0",
-             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS=8",
-             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "LOG_LEVEL=INFO"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "crawl",
+                "ganzi",
+                "-a",
+                f"start_urls={H}/html/xw/dzyw/",
+                "-s",
+                f"ARCHIVE_DIR={archive}",
+                "-s",
+                "ROBOTSTXT_OBEY=False",
+                "-s",
+                "DOWNLOAD_DELAY=0",
+                "-s",
+                "AUTOTHROTTLE_ENABLED=False",
+                "-s",
+                "CONCURRENT_REQUESTS=8",
+                "-s",
+                "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+                "-s",
+                "LOG_LEVEL=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-6000:]
     assert [status for _, status in answered[healthy]] == [200]

@@ -38,8 +38,13 @@ def warcs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site[sitegen.article_url(100059)] = site[sitegen.article_url(100003)]  # the same story, second id
     status, headers, body = site[sitegen.article_url(100010)]
     site[sitegen.article_url(100010)] = (status, headers, body.replace("2021年".encode("gbk"), b"", 1))
-    crawl("ganzi", root / "generated", "-a", f"start_urls={sitegen.list_url(0)}",
-          replay=sitegen.write_replay(site, root / "site"))
+    crawl(
+        "ganzi",
+        root / "generated",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        replay=sitegen.write_replay(site, root / "site"),
+    )
     (root / "all").mkdir()
     for path in [*(archive / "warc").glob("*.warc.gz"), *(root / "generated" / "warc").glob("*.warc.gz")]:
         (root / "all" / path.name).write_bytes(path.read_bytes())

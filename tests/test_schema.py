@@ -14,9 +14,11 @@ from newsarchive.pipelines.validate import SchemaCheck
 
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 CHECK = SchemaCheck(SCHEMA)
-WARC = {"warc_file": "newsarchive-20261202T000000Z-00000-1.warc.gz",
-        "warc_record_id": "<urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e>",
-        "warc_payload_digest": "sha1:" + "A" * 32}
+WARC = {
+    "warc_file": "newsarchive-20261202T000000Z-00000-1.warc.gz",
+    "warc_record_id": "<urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e>",
+    "warc_payload_digest": "sha1:" + "A" * 32,
+}
 WRONG = [None, True, 0, -1, 1.5, "", "x", "2020-02-07", [], [""], [1], [{"url": 1}], {}, {"url": "http://a/"}]
 
 
@@ -47,8 +49,13 @@ def test_compiled_check_agrees_with_jsonschema(record: dict[str, Any]) -> None:
         fast = bool(CHECK.errors(candidate))
         reference = bool(list(validator().iter_errors(candidate)))
         if fast != reference:
-            disagreements.append({k: candidate.get(k) for k in set(candidate) ^ set(record) or candidate
-                                  if candidate.get(k) != record.get(k)})
+            disagreements.append(
+                {
+                    k: candidate.get(k)
+                    for k in set(candidate) ^ set(record) or candidate
+                    if candidate.get(k) != record.get(k)
+                }
+            )
     assert disagreements == []
 
 

@@ -55,8 +55,9 @@ def test_pinyin_cleaning_keeps_ordinary_brackets() -> None:
 
 def ruby(text: str) -> str:
     """Flattened pinyin back into ruby markup, as the copy's HTML had it."""
-    return re.sub(r"(.)\(([^()]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][^()]*)\)",
-                  r"<ruby>\1<rp>(</rp><rt>\2</rt><rp>)</rp></ruby>", text)
+    return re.sub(
+        r"(.)\(([^()]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][^()]*)\)", r"<ruby>\1<rp>(</rp><rt>\2</rt><rp>)</rp></ruby>", text
+    )
 
 
 @pytest.mark.crawl

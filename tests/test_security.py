@@ -21,8 +21,18 @@ def test_download_limits_are_set() -> None:
 @pytest.mark.crawl
 def test_a_redis_password_never_reaches_the_log(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # Nothing listens on port 1: the crawl fails to start, and says so without the password.
-    proc = scrapy_cmd("crawl", "jilin", "-s", "REDIS_URL=redis://:topsecret-123@127.0.0.1:1/0",
-                      "-s", f"ARCHIVE_DIR={tmp_path}", "-s", "LOG_LEVEL=DEBUG", check=False, timeout=120)
+    proc = scrapy_cmd(
+        "crawl",
+        "jilin",
+        "-s",
+        "REDIS_URL=redis://:topsecret-123@127.0.0.1:1/0",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path}",
+        "-s",
+        "LOG_LEVEL=DEBUG",
+        check=False,
+        timeout=120,
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0 or "Error" in output
     assert "topsecret-123" not in output
@@ -42,8 +52,16 @@ def test_the_user_agent_carries_the_contact_setting(tmp_path) -> None:  # type: 
                 if record.rec_type == "request":
                     agents.add(record.http_headers.get_header("User-Agent"))
     assert agents == {f"newsarchive/{newsarchive.__version__} (+mailto:archive@example.org; archival crawler)"}
-    proc = scrapy_cmd("crawl", "jilin", "-s", "USER_AGENT=custom-agent/1", "-s", f"REPLAY_DIR={FIXTURES}",
-                      "-s", f"ARCHIVE_DIR={tmp_path / 'b'}")
+    proc = scrapy_cmd(
+        "crawl",
+        "jilin",
+        "-s",
+        "USER_AGENT=custom-agent/1",
+        "-s",
+        f"REPLAY_DIR={FIXTURES}",
+        "-s",
+        f"ARCHIVE_DIR={tmp_path / 'b'}",
+    )
     assert proc.returncode == 0
     agents = set()
     for path in (tmp_path / "b" / "warc").glob("*.warc.gz"):

@@ -91,4 +91,4 @@ def test_every_fixture_article_read_in_process_is_its_expected_record(case: Fixt
     found, expected = without_run_fields(records[0]), case.expected
     assert {k: found.get(k) for k in expected} == expected
     assert set(found) == set(expected)
-    assert [page["url"] for page in records[0]["warc"]][0] == records[0]["url"]
+    assert records[0]["warc"][0]["url"] == records[0]["url"]

@@ -26,11 +26,16 @@ def warc_records(archive: Path) -> list[dict[str, str]]:
         with path.open("rb") as fh:
             for record in ArchiveIterator(fh):
                 head = record.rec_headers
-                found.append({"file": path.name, "type": record.rec_type,
-                              "uri": head.get_header("WARC-Target-URI") or "",
-                              "id": head.get_header("WARC-Record-ID") or "",
-                              "digest": head.get_header("WARC-Payload-Digest") or "",
-                              "refers_to": head.get_header("WARC-Refers-To") or ""})
+                found.append(
+                    {
+                        "file": path.name,
+                        "type": record.rec_type,
+                        "uri": head.get_header("WARC-Target-URI") or "",
+                        "id": head.get_header("WARC-Record-ID") or "",
+                        "digest": head.get_header("WARC-Payload-Digest") or "",
+                        "refers_to": head.get_header("WARC-Refers-To") or "",
+                    }
+                )
     return found
 
 
@@ -92,12 +97,25 @@ def test_each_page_points_at_its_bytes_exactly(crawled: tuple[Path, dict]) -> No
         raw = gzip.decompress(member)  # one whole gzip member: a torn or longer cut fails here
         assert f"WARC-Record-ID: {page['warc_record_id']}".encode() in raw
         assert raw.count(b"WARC/1.1\r\n") == 1
-    bodies = {json.loads((d / "response.json").read_text())["url"]: (d / "response.body").read_bytes()
-              for d in FIXTURES.glob("*/*") if (d / "response.json").exists()}
+    bodies = {
+        json.loads((d / "response.json").read_text())["url"]: (d / "response.body").read_bytes()
+        for d in FIXTURES.glob("*/*")
+        if (d / "response.json").exists()
+    }
     for page in pages[:3]:  # the command the README gives, on the record's own offset
-        extract = subprocess.run([sys.executable, "-m", "warcio.cli", "extract", "--payload",
-                                  str(archive / "warc" / page["warc_file"]), str(page["warc_offset"])],
-                                 capture_output=True, timeout=120)
+        extract = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "warcio.cli",
+                "extract",
+                "--payload",
+                str(archive / "warc" / page["warc_file"]),
+                str(page["warc_offset"]),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
         assert extract.returncode == 0, extract.stderr
         assert extract.stdout == bodies[page["url"]]
 
@@ -127,8 +145,9 @@ def test_reparse_replace_rebuilds_in_place(crawled: tuple[Path, dict], tmp_path:
     assert (kept / "state.sqlite3").exists() and (kept / "jilin").is_dir()
 
 
-def test_replay_from_warc_archives_the_same_records_and_fabricates_no_capture(crawled: tuple[Path, dict],
-                                                                              tmp_path: Path) -> None:
+def test_replay_from_warc_archives_the_same_records_and_fabricates_no_capture(
+    crawled: tuple[Path, dict], tmp_path: Path
+) -> None:
     archive, _ = crawled
     scrapy_cmd("crawlall", "-s", f"REPLAY_DIR={archive / 'warc'}", "-s", f"ARCHIVE_DIR={tmp_path}")
     before = sorted(read_records(archive), key=lambda r: r["id"])
@@ -167,7 +186,8 @@ def test_unchanged_page_fetched_again_is_a_revisit(tmp_path: Path) -> None:
     kinds = {r["id"]: r["type"] for r in records}
     again = {r["id"]: r for r in read_records(rebuilt)}
     assert {k: without_run_fields(r) for k, r in again.items()} == {
-        r["id"]: without_run_fields(r) for r in read_records(archive)}
+        r["id"]: without_run_fields(r) for r in read_records(archive)
+    }
     assert {kinds[page["warc_record_id"]] for r in again.values() for page in r["warc"]} == {"revisit"}
 
 
@@ -216,8 +236,13 @@ def test_a_304_is_kept_as_a_server_not_modified_revisit_of_the_capture_it_confir
                 if record.rec_type == "response":
                     responses[head.get_header("WARC-Record-ID")] = head.get_header("WARC-Target-URI")
                 elif (head.get_header("WARC-Profile") or "").endswith("/server-not-modified"):
-                    revisits.append((head.get_header("WARC-Target-URI"), head.get_header("WARC-Refers-To"),
-                                     record.http_headers.get_statuscode()))
+                    revisits.append(
+                        (
+                            head.get_header("WARC-Target-URI"),
+                            head.get_header("WARC-Refers-To"),
+                            record.http_headers.get_statuscode(),
+                        )
+                    )
     assert len(revisits) == second["newsarchive/list_unchanged"]
     for url, refers_to, status in revisits:
         assert status == "304" and responses.get(refers_to) == url  # the full capture of the same page
@@ -231,11 +256,13 @@ def test_every_picture_a_record_names_is_captured_and_a_rerun_writes_revisits(tm
     records = read_records(tmp_path)
     pictures = [image for record in records for image in record["images"]]
     assert pictures and first["newsarchive/images/captured"] == len(pictures)
-    recorded = {json.loads(p.read_text())["url"]: (p.parent / "response.body").read_bytes()
-                for p in (FIXTURES / "jilin").glob("image-*/response.json")}
+    recorded = {
+        json.loads(p.read_text())["url"]: (p.parent / "response.body").read_bytes()
+        for p in (FIXTURES / "jilin").glob("image-*/response.json")
+    }
     for image in pictures:
         blob = (tmp_path / "warc" / image["warc_file"]).read_bytes()
-        member = gzip.decompress(blob[image["warc_offset"]:image["warc_offset"] + image["warc_length"]])
+        member = gzip.decompress(blob[image["warc_offset"] : image["warc_offset"] + image["warc_length"]])
         assert image["url"].encode() in member and image["warc_record_id"].encode() in member
         assert member.rstrip(b"\r\n").endswith(recorded[image["url"]])  # the picture's own bytes
     again = crawl("jilin", tmp_path, "-s", "INCREMENTAL=False")
@@ -251,8 +278,15 @@ def test_a_picture_that_cannot_be_captured_says_why_and_costs_the_record_nothing
     big = sitegen.HOST + src[1].decode()
     site[big] = (200, {"Content-Type": "image/jpeg"}, b"\xff\xd8" + bytes(300_000))
     replay = sitegen.write_replay(site, tmp_path / "site")
-    stats = crawl("ganzi", tmp_path / "a", "-a", f"start_urls={sitegen.list_url(0)}", "-s", "IMAGES_MAX_SIZE=100000",
-                  replay=replay)
+    stats = crawl(
+        "ganzi",
+        tmp_path / "a",
+        "-a",
+        f"start_urls={sitegen.list_url(0)}",
+        "-s",
+        "IMAGES_MAX_SIZE=100000",
+        replay=replay,
+    )
     records = {r["id"]: r for r in read_records(tmp_path / "a")}
     assert len(records) == 3  # every article archived, whatever became of its picture
     assert records["ganzi:100001"]["images"][0]["capture"] == "too_large"

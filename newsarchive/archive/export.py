@@ -80,8 +80,7 @@ def read_sql(paths: Iterable[Path | str]) -> str:
     """A DuckDB query reading record files (or glob patterns) with every column typed from the schema."""
     listed = ", ".join(_quote(str(p)) for p in paths)
     typed = ", ".join(f"{_quote(name)}: {_quote(kind)}" for name, kind in columns().items())
-    return (f"SELECT * FROM read_json([{listed}], format = 'newline_delimited', "
-            f"columns = {{{typed}}})")
+    return f"SELECT * FROM read_json([{listed}], format = 'newline_delimited', columns = {{{typed}}})"
 
 
 def connect() -> duckdb.DuckDBPyConnection:
@@ -121,8 +120,9 @@ def whole_lines(paths: list[Path]) -> Iterator[tuple[list[Path], list[Path]]]:
 
 
 @contextmanager
-def records(archive_dir: Path, sources: Iterable[str] = ()) -> Iterator[
-        tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyRelation, list[Path]]]:
+def records(
+    archive_dir: Path, sources: Iterable[str] = ()
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyRelation, list[Path]]]:
     """The archive's records as a typed DuckDB relation (empty when there are none), its
     connection, and the files whose torn last line is left out; use the relation inside the block.
     A line DuckDB cannot read as a record is :class:`Unreadable`."""
@@ -133,7 +133,7 @@ def records(archive_dir: Path, sources: Iterable[str] = ()) -> Iterator[
         if paths:
             rel = con.sql(read_sql(paths))
         else:
-            empty = ", ".join(f"NULL::{kind} AS \"{name}\"" for name, kind in columns().items())
+            empty = ", ".join(f'NULL::{kind} AS "{name}"' for name, kind in columns().items())
             rel = con.sql(f"SELECT {empty} WHERE false")
         try:
             yield con, rel, torn

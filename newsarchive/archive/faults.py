@@ -59,8 +59,10 @@ class ArchiveWriteError(OSError):
             advice = "make ARCHIVE_DIR writable by this user (or point it elsewhere) and run again"
         else:
             advice = "fix the file system and run again"
-        return (f"cannot write {path}: {cause} ({room}); {advice}: nothing archived is lost, and what this run "
-                "did not archive is pending for the next one")
+        return (
+            f"cannot write {path}: {cause} ({room}); {advice}: nothing archived is lost, and what this run "
+            "did not archive is pending for the next one"
+        )
 
     def __str__(self) -> str:
         return str(self.strerror)

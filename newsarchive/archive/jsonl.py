@@ -57,8 +57,9 @@ def repair_tail(path: Path) -> int:
     with path.open("rb+") as fh:
         fh.truncate(keep)
         os.fsync(fh.fileno())
-    logger.warning("Repaired %s: cut a torn last line of %d bytes (its record was never counted as archived)",
-                   path, size - keep)
+    logger.warning(
+        "Repaired %s: cut a torn last line of %d bytes (its record was never counted as archived)", path, size - keep
+    )
     return size - keep
 
 
@@ -123,8 +124,7 @@ def quarantine(path: Path, committed: int, good: list[bytes], damaged: list[byte
         dst.flush()
         os.fsync(dst.fileno())
     os.replace(fresh, path)
-    logger.error("Moved %d damaged line(s) out of %s into %s (they held no readable record)",
-                 len(damaged), path, keep)
+    logger.error("Moved %d damaged line(s) out of %s into %s (they held no readable record)", len(damaged), path, keep)
     return path.stat().st_size
 
 
@@ -136,15 +136,16 @@ def append_whole(fd: int, data: bytes, path: Path, fsync: bool = False) -> None:
     view = memoryview(data)
     try:
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         if fsync:
             os.fsync(fd)
     except OSError as exc:
         try:
             os.ftruncate(fd, before)
         except OSError:
-            logger.error("Could not cut %s back to %d bytes after a failed write; the next start repairs it",
-                         path, before)
+            logger.error(
+                "Could not cut %s back to %d bytes after a failed write; the next start repairs it", path, before
+            )
         raise ArchiveWriteError(path, exc, len(data)) from exc
 
 

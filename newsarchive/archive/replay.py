@@ -78,11 +78,18 @@ def read_case(directory: Path) -> Case:
         date = meta.get("date")
         if date is not None:
             date = utc_stamp(datetime.fromisoformat(str(date).replace("Z", "+00:00")))
-        return Case(str(meta["url"]), int(meta.get("status", 200)), normalise_headers(meta.get("headers") or {}),
-                    directory / CASE_BODY, date)
+        return Case(
+            str(meta["url"]),
+            int(meta.get("status", 200)),
+            normalise_headers(meta.get("headers") or {}),
+            directory / CASE_BODY,
+            date,
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"Broken fixture case {directory}: {exc!r}; it needs {CASE_META} with url, status, "
-                         f"headers and a {CASE_BODY} file") from exc
+        raise ValueError(
+            f"Broken fixture case {directory}: {exc!r}; it needs {CASE_META} with url, status, "
+            f"headers and a {CASE_BODY} file"
+        ) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +116,13 @@ class WarcCase:
         raise ValueError(f"no WARC record at {self.payload_path}:{self.payload_offset}")
 
     def provenance(self) -> dict[str, str | int]:
-        return {"warc_file": self.warc_file, "warc_record_id": self.record_id, "warc_payload_digest": self.digest,
-                "warc_offset": self.record_offset, "warc_length": self.record_length}
+        return {
+            "warc_file": self.warc_file,
+            "warc_record_id": self.record_id,
+            "warc_payload_digest": self.digest,
+            "warc_offset": self.record_offset,
+            "warc_length": self.record_length,
+        }
 
     def fetched_at(self) -> str:
         return utc_stamp(datetime.fromisoformat(self.date.replace("Z", "+00:00")))
@@ -137,18 +149,25 @@ def warc_records(path: Path) -> Iterator[tuple[Any, int, int]]:
                     yield record, iterator.get_record_offset(), iterator.get_record_length()
             except Exception as exc:  # warcio's own errors have no common base
                 DAMAGED[str(path)] = DAMAGED.get(str(path), 0) + 1
-                logger.warning("WARC file %s is damaged after its last whole record (%s): the rest is skipped",
-                               path, exc)
+                logger.warning(
+                    "WARC file %s is damaged after its last whole record (%s): the rest is skipped", path, exc
+                )
         return
     data = path.read_bytes()
     members, _ = whole_members(data)
     covered = sum(length for _, length in members)
     if covered < len(data):
         DAMAGED[str(path)] = DAMAGED.get(str(path), 0) + 1
-        logger.warning("WARC file %s: %d of its %d bytes are not whole records (torn or damaged): skipped, the "
-                       "%d whole records read", path, len(data) - covered, len(data), len(members))
+        logger.warning(
+            "WARC file %s: %d of its %d bytes are not whole records (torn or damaged): skipped, the "
+            "%d whole records read",
+            path,
+            len(data) - covered,
+            len(data),
+            len(members),
+        )
     for offset, length in members:
-        iterator = ArchiveIterator(io.BytesIO(data[offset:offset + length]))
+        iterator = ArchiveIterator(io.BytesIO(data[offset : offset + length]))
         for record in iterator:
             iterator.read_to_end(record)
             yield record, offset, length
@@ -171,14 +190,21 @@ def read_warc(path: Path) -> list[WarcCase]:
             headers.setdefault(name, []).append(value)
         # A revisit carries no payload: it is pointed at its original's by resolve_revisits.
         payload = kind == "response"
-        found.append(WarcCase(
-            url=head.get_header("WARC-Target-URI"), status=status, headers=headers,
-            payload_path=path if payload else Path(""),
-            payload_offset=offset if payload else -1, warc_file=path.name,
-            record_id=head.get_header("WARC-Record-ID") or "",
-            digest=head.get_header("WARC-Payload-Digest") or "", date=head.get_header("WARC-Date") or "",
-            record_offset=offset, record_length=length,
-        ))
+        found.append(
+            WarcCase(
+                url=head.get_header("WARC-Target-URI"),
+                status=status,
+                headers=headers,
+                payload_path=path if payload else Path(""),
+                payload_offset=offset if payload else -1,
+                warc_file=path.name,
+                record_id=head.get_header("WARC-Record-ID") or "",
+                digest=head.get_header("WARC-Payload-Digest") or "",
+                date=head.get_header("WARC-Date") or "",
+                record_offset=offset,
+                record_length=length,
+            )
+        )
     return found
 
 
@@ -217,9 +243,13 @@ def resolve_revisits(cases: list[WarcCase]) -> list[WarcCase]:
             case = replace(case, payload_path=original.payload_path, payload_offset=original.payload_offset)
         resolved.append(case)
     if unresolved:
-        logger.warning("%d revisit record(s) refer to payloads in none of the replayed files (their first "
-                       "captures are elsewhere); not replayed: %s%s", len(unresolved), ", ".join(unresolved[:3]),
-                       ", …" if len(unresolved) > 3 else "")
+        logger.warning(
+            "%d revisit record(s) refer to payloads in none of the replayed files (their first "
+            "captures are elsewhere); not replayed: %s%s",
+            len(unresolved),
+            ", ".join(unresolved[:3]),
+            ", …" if len(unresolved) > 3 else "",
+        )
     return resolved
 
 
@@ -318,12 +348,14 @@ def index_for(value: str) -> CaseIndex:
 MISSING = "replay-missing"
 
 
-def build_response(request: Request, status: int, headers: dict[str, list[str]], body: bytes,
-                   flags: tuple[str, ...] = ()) -> Response:
+def build_response(
+    request: Request, status: int, headers: dict[str, list[str]], body: bytes, flags: tuple[str, ...] = ()
+) -> Response:
     scrapy_headers = Headers(headers)
     cls = responsetypes.from_args(headers=scrapy_headers, url=request.url, body=body)
-    return cls(url=request.url, status=status, headers=scrapy_headers, body=body, request=request,
-               flags=["replay", *flags])
+    return cls(
+        url=request.url, status=status, headers=scrapy_headers, body=body, request=request, flags=["replay", *flags]
+    )
 
 
 def not_modified(request: Request, headers: dict[str, list[str]]) -> bool:
@@ -360,8 +392,9 @@ class ReplayDownloadHandler(BaseDownloadHandler):
             # Captured from a recording: the capture is dated when the page was recorded, not now.
             request.meta[META_RECORDED_AT] = case.date
         if case.status == 200 and not_modified(request, case.headers):
-            return build_response(request, 304, {k: v for k, v in case.headers.items()
-                                                 if k.lower() in ("etag", "last-modified")}, b"")
+            return build_response(
+                request, 304, {k: v for k, v in case.headers.items() if k.lower() in ("etag", "last-modified")}, b""
+            )
         if isinstance(case, WarcCase):
             # The page's provenance is the archived record it is answered from.
             request.meta[META_WARC_RECORD] = case.provenance()
@@ -383,8 +416,11 @@ class ReplayAddon:
             return
         handler = "newsarchive.archive.replay.ReplayDownloadHandler"
         # "project" priority: these replace settings.py's live-crawl values, while -s still wins.
-        settings.set("DOWNLOAD_HANDLERS", {**settings.getdict("DOWNLOAD_HANDLERS"), "http": handler,
-                                           "https": handler}, priority="project")
+        settings.set(
+            "DOWNLOAD_HANDLERS",
+            {**settings.getdict("DOWNLOAD_HANDLERS"), "http": handler, "https": handler},
+            priority="project",
+        )
         # Nothing is fetched from the network, so there is nothing to be polite to.
         settings.set("AUTOTHROTTLE_ENABLED", False, priority="project")
         settings.set("DOWNLOAD_DELAY", 0, priority="project")

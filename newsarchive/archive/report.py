@@ -60,8 +60,7 @@ def count_side(archive_dir: Path, name: str) -> Counter[str]:
     return found
 
 
-def table(counts: ByDay, days: int, rejects: Counter[str] | None = None,
-          duplicates: Counter[str] | None = None) -> str:
+def table(counts: ByDay, days: int, rejects: Counter[str] | None = None, duplicates: Counter[str] | None = None) -> str:
     """The newest ``days`` days with records, newest first, a column per source and a total.
 
     >>> print(table({"2026-12-01": Counter(jilin=3, ganzi=1), "2026-12-02": Counter(jilin=2)}, 7,
@@ -84,8 +83,10 @@ def table(counts: ByDay, days: int, rejects: Counter[str] | None = None,
             values = [side[s] for s in sources]
             rows.append([label, *map(str, values), str(sum(values))])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [row[0].ljust(widths[0]) + "".join(cell.rjust(w + 2) for cell, w in zip(row[1:], widths[1:], strict=True))
-             for row in rows]
+    lines = [
+        row[0].ljust(widths[0]) + "".join(cell.rjust(w + 2) for cell, w in zip(row[1:], widths[1:], strict=True))
+        for row in rows
+    ]
     return "\n".join(lines)
 
 

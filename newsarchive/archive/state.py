@@ -82,6 +82,7 @@ CREATE TABLE IF NOT EXISTS captures (
 CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, completed INTEGER NOT NULL, at TEXT NOT NULL);
 """
 
+
 class ArchiveStateError(RuntimeError):
     """The archive's state cannot be read; the message says which file and what to do."""
 
@@ -108,9 +109,16 @@ class ArticleOutcomes(Protocol):
     def outcome(self, article_id: str) -> str | None: ...
     def outcomes(self, article_ids: list[str]) -> dict[str, str]: ...
     def admit(self, article_id: str, content_hash: str) -> Admission: ...
-    def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
-               duplicate_of: str | None = None, reason: str | None = None,
-               file: tuple[Path, int] | None = None) -> None: ...
+    def record(
+        self,
+        article_id: str,
+        outcome: str,
+        url: str,
+        content_hash: str | None = None,
+        duplicate_of: str | None = None,
+        reason: str | None = None,
+        file: tuple[Path, int] | None = None,
+    ) -> None: ...
 
 
 class CrawlProgress(Protocol):
@@ -183,9 +191,12 @@ def open_state(crawler: Crawler) -> State:
         if isinstance(state, ArchiveState):
             from twisted.internet import reactor  # the crawler's, installed by now
 
-            state.group_commits(int_setting(crawler.settings, "STATE_COMMIT_EVERY"),
-                                float_setting(crawler.settings, "STATE_COMMIT_INTERVAL"),
-                                reactor.callLater)  # type: ignore[attr-defined,unused-ignore]
+            state.group_commits(
+                int_setting(crawler.settings, "STATE_COMMIT_EVERY"),
+                float_setting(crawler.settings, "STATE_COMMIT_INTERVAL"),
+                reactor.callLater,
+            )  # type: ignore[attr-defined,unused-ignore]
+
         # After the pipelines' close_spider: what they wrote last is committed before the process ends.
         def flush(spider: Any = None) -> None:
             flush_at_close(state, crawler)
@@ -241,7 +252,8 @@ class ArchiveState:
             if "not a database" in str(exc) or "malformed" in str(exc):
                 raise ArchiveStateError(
                     f"{path} is damaged ({exc}): move it aside (mv {path} {path}.damaged) and run the crawl "
-                    "with -a full=1; the records in the JSONL files are registered again from them") from exc
+                    "with -a full=1; the records in the JSONL files are registered again from them"
+                ) from exc
             raise ArchiveWriteError(path, exc) from exc
         except OSError as exc:
             raise ArchiveWriteError(path, exc) from exc
@@ -269,8 +281,11 @@ class ArchiveState:
             state.rebuilt = bool(files) and not state.knows_files()
             state.recovered = recover(state, files)
             if state.rebuilt:
-                logger.warning("%s knew no record file of %s: rebuilt from the records; this run walks every "
-                               "list page", path, archive)
+                logger.warning(
+                    "%s knew no record file of %s: rebuilt from the records; this run walks every list page",
+                    path,
+                    archive,
+                )
         return state
 
     def close(self) -> None:
@@ -323,8 +338,11 @@ class ArchiveState:
             self.flush()
 
     def _commit_if_due(self) -> None:
-        if self.broken is None and self.db.in_transaction and \
-                time.monotonic() - self.group_started >= self.commit_interval * 0.99:
+        if (
+            self.broken is None
+            and self.db.in_transaction
+            and time.monotonic() - self.group_started >= self.commit_interval * 0.99
+        ):
             with suppress(ArchiveWriteError):  # logged where the crawl next writes
                 self.flush()
 
@@ -355,14 +373,15 @@ class ArchiveState:
         """The outcome of each id that has one: one query for all the links of a page."""
         found: dict[str, str] = {}
         for start in range(0, len(article_ids), 500):  # under SQLite's limit on bound parameters
-            chunk = article_ids[start:start + 500]
+            chunk = article_ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             found.update(self.db.execute(f"SELECT id, outcome FROM articles WHERE id IN ({marks})", chunk))
         return found
 
     def archived_id_with_hash(self, content_hash: str) -> str | None:
-        row = self.db.execute("SELECT id FROM articles WHERE content_hash = ? AND outcome = 'archived' LIMIT 1",
-                              (content_hash,)).fetchone()
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND outcome = 'archived' LIMIT 1", (content_hash,)
+        ).fetchone()
         return row[0] if row else None
 
     def admit(self, article_id: str, content_hash: str) -> Admission:
@@ -373,9 +392,16 @@ class ArchiveState:
         original = self.archived_id_with_hash(content_hash)
         return Admission("duplicate", original) if original not in (None, article_id) else Admission("new")
 
-    def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
-               duplicate_of: str | None = None, reason: str | None = None,
-               file: tuple[Path, int] | None = None) -> None:
+    def record(
+        self,
+        article_id: str,
+        outcome: str,
+        url: str,
+        content_hash: str | None = None,
+        duplicate_of: str | None = None,
+        reason: str | None = None,
+        file: tuple[Path, int] | None = None,
+    ) -> None:
         """Note an article's outcome; with ``file``, also the file's new committed length, atomically."""
         self._write(
             "INSERT INTO articles (id, outcome, url, content_hash, duplicate_of, reason, at) "
@@ -410,13 +436,18 @@ class ArchiveState:
             self.db.execute("BEGIN IMMEDIATE")
             for path, committed in rows:
                 self.db.execute("DELETE FROM files WHERE path = ?", (path,))
-                self.db.execute("INSERT INTO files (path, committed) VALUES (?, ?) ON CONFLICT(path) DO UPDATE "
-                                "SET committed = max(committed, excluded.committed)",
-                                (self.file_key(Path(path)), committed))
+                self.db.execute(
+                    "INSERT INTO files (path, committed) VALUES (?, ?) ON CONFLICT(path) DO UPDATE "
+                    "SET committed = max(committed, excluded.committed)",
+                    (self.file_key(Path(path)), committed),
+                )
 
     def _commit_file(self, path: Path, length: int) -> None:
-        self._write("INSERT INTO files (path, committed) VALUES (?, ?) "
-                    "ON CONFLICT(path) DO UPDATE SET committed = excluded.committed", (self.file_key(path), length))
+        self._write(
+            "INSERT INTO files (path, committed) VALUES (?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET committed = excluded.committed",
+            (self.file_key(path), length),
+        )
 
     def committed(self, path: Path) -> int:
         row = self.db.execute("SELECT committed FROM files WHERE path = ?", (self.file_key(path),)).fetchone()
@@ -458,19 +489,28 @@ class ArchiveState:
         """Pending articles to request again (attempt counted), and those given up after too many."""
         with self._transaction():
             self.db.execute("UPDATE pending SET attempts = attempts + 1 WHERE source = ?", (source,))
-            dropped = [r[0] for r in self.db.execute(
-                "SELECT id FROM pending WHERE source = ? AND attempts > ?", (source, max_attempts))]
+            dropped = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT id FROM pending WHERE source = ? AND attempts > ?", (source, max_attempts)
+                )
+            ]
             self.db.execute("DELETE FROM pending WHERE source = ? AND attempts > ?", (source, max_attempts))
-            retry = [(r[0], r[1]) for r in self.db.execute(
-                "SELECT id, url FROM pending WHERE source = ? ORDER BY at, id", (source,))]
+            retry = [
+                (r[0], r[1])
+                for r in self.db.execute("SELECT id, url FROM pending WHERE source = ? ORDER BY at, id", (source,))
+            ]
         return retry, dropped
 
     def begin_run(self, source: str) -> bool:
         """Start a run; return whether the previous one ended normally (True when there was none)."""
         with self._transaction():
             row = self.db.execute("SELECT completed FROM runs WHERE source = ?", (source,)).fetchone()
-            self.db.execute("INSERT INTO runs (source, completed, at) VALUES (?, 0, ?) ON CONFLICT(source) "
-                            "DO UPDATE SET completed = 0, at = excluded.at", (source, utc_stamp()))
+            self.db.execute(
+                "INSERT INTO runs (source, completed, at) VALUES (?, 0, ?) ON CONFLICT(source) "
+                "DO UPDATE SET completed = 0, at = excluded.at",
+                (source, utc_stamp()),
+            )
         if self.rebuilt:
             return False  # the state was lost: what earlier runs left unread is unknown
         return row is None or bool(row[0])
@@ -486,8 +526,11 @@ class ArchiveState:
 
     def owe_list(self, source: str, url: str, reason: str) -> None:
         """Note that the walk from list page ``url`` is owed (kept, with its run count, if it was)."""
-        self._write("INSERT INTO owed_lists (url, source, reason, at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason", (url, source, reason, utc_stamp()))
+        self._write(
+            "INSERT INTO owed_lists (url, source, reason, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason",
+            (url, source, reason, utc_stamp()),
+        )
         self._wrote()
 
     def settle_list(self, url: str) -> None:
@@ -497,8 +540,11 @@ class ArchiveState:
 
     def owe_picture(self, source: str, url: str, reason: str) -> None:
         """A picture whose capture failed for a reason that can pass: the next run tries it again."""
-        self._write("INSERT INTO owed_pictures (url, source, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
-                    "DO UPDATE SET reason = excluded.reason", (url, source, reason, utc_stamp()))
+        self._write(
+            "INSERT INTO owed_pictures (url, source, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
+            "DO UPDATE SET reason = excluded.reason",
+            (url, source, reason, utc_stamp()),
+        )
         self._wrote()
 
     def settle_picture(self, url: str) -> None:
@@ -506,24 +552,30 @@ class ArchiveState:
         self._wrote()
 
     def owed_pictures(self, source: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT url FROM owed_pictures WHERE source = ? ORDER BY at, url",
-                                              (source,))]
+        return [
+            r[0] for r in self.db.execute("SELECT url FROM owed_pictures WHERE source = ? ORDER BY at, url", (source,))
+        ]
 
     def owed_lists(self, source: str) -> list[tuple[str, int]]:
         """The list pages whose walk is owed, oldest first, with how many runs ended owing each."""
-        return [(r[0], int(r[1])) for r in self.db.execute(
-            "SELECT url, runs FROM owed_lists WHERE source = ? ORDER BY at, url", (source,))]
+        return [
+            (r[0], int(r[1]))
+            for r in self.db.execute("SELECT url, runs FROM owed_lists WHERE source = ? ORDER BY at, url", (source,))
+        ]
 
     # --- WARC payloads ---------------------------------------------------------------------------
 
     def warc_payload(self, digest: str) -> dict[str, str] | None:
-        row = self.db.execute("SELECT uri, date, record_id, file FROM warc_payloads WHERE digest = ?",
-                              (digest,)).fetchone()
+        row = self.db.execute(
+            "SELECT uri, date, record_id, file FROM warc_payloads WHERE digest = ?", (digest,)
+        ).fetchone()
         return dict(zip(("uri", "date", "record_id", "file"), row, strict=True)) if row else None
 
     def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None:
-        self._write("INSERT OR IGNORE INTO warc_payloads (digest, uri, date, record_id, file) "
-                    "VALUES (?, ?, ?, ?, ?)", (digest, uri, date, record_id, file))
+        self._write(
+            "INSERT OR IGNORE INTO warc_payloads (digest, uri, date, record_id, file) VALUES (?, ?, ?, ?, ?)",
+            (digest, uri, date, record_id, file),
+        )
         self._wrote()
 
     def last_capture(self, url: str) -> dict[str, str] | None:
@@ -532,9 +584,11 @@ class ArchiveState:
         return dict(zip(("record_id", "date", "file"), row, strict=True)) if row else None
 
     def remember_capture(self, url: str, record_id: str, date: str, file: str) -> None:
-        self._write("INSERT INTO captures (url, record_id, date, file) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
-                    "DO UPDATE SET record_id = excluded.record_id, date = excluded.date, file = excluded.file",
-                    (url, record_id, date, file))
+        self._write(
+            "INSERT INTO captures (url, record_id, date, file) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
+            "DO UPDATE SET record_id = excluded.record_id, date = excluded.date, file = excluded.file",
+            (url, record_id, date, file),
+        )
         self._wrote()
 
     # --- fetched URLs and list pages ------------------------------------------------------------
@@ -543,8 +597,9 @@ class ArchiveState:
         """The ETag and Last-Modified to send back, only when the page's links are remembered too: a
         304 is read from those, and a crash can leave the validators without them (the fetch is
         noted in the downloader, the links in the callback after it)."""
-        row = self.db.execute("SELECT etag, last_modified FROM fetched JOIN lists USING (url) "
-                              "WHERE url = ? AND status = 200", (url,)).fetchone()
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM fetched JOIN lists USING (url) WHERE url = ? AND status = 200", (url,)
+        ).fetchone()
         return (row[0], row[1]) if row else (None, None)
 
     def remember_fetch(self, url: str, status: int, etag: str | None, last_modified: str | None) -> None:
@@ -552,7 +607,7 @@ class ArchiveState:
             self._write("UPDATE fetched SET at = ? WHERE url = ?", (utc_stamp(), url))
         else:
             self._write(
-                    "INSERT INTO fetched (url, status, etag, last_modified, at) VALUES (?, ?, ?, ?, ?) "
+                "INSERT INTO fetched (url, status, etag, last_modified, at) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(url) DO UPDATE SET status = excluded.status, etag = excluded.etag, "
                 "last_modified = excluded.last_modified, at = excluded.at",
                 (url, status, etag, last_modified, utc_stamp()),
@@ -582,13 +637,23 @@ class ArchiveState:
             try:
                 with self.db:
                     self.db.execute("BEGIN IMMEDIATE")
-                    for table in ("lists", "fetched", "warc_payloads", "captures", "owed_lists", "owed_pictures",
-                                  "runs"):
+                    for table in (
+                        "lists",
+                        "fetched",
+                        "warc_payloads",
+                        "captures",
+                        "owed_lists",
+                        "owed_pictures",
+                        "runs",
+                    ):
                         self.db.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM old.{table}")
-                    self.db.execute("INSERT OR IGNORE INTO main.articles SELECT * FROM old.articles "
-                                    "WHERE outcome = 'gone'")
-                    self.db.execute("INSERT OR IGNORE INTO main.pending SELECT * FROM old.pending "
-                                    "WHERE id NOT IN (SELECT id FROM main.articles)")
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO main.articles SELECT * FROM old.articles WHERE outcome = 'gone'"
+                    )
+                    self.db.execute(
+                        "INSERT OR IGNORE INTO main.pending SELECT * FROM old.pending "
+                        "WHERE id NOT IN (SELECT id FROM main.articles)"
+                    )
             finally:
                 self.db.execute("DETACH DATABASE old")
 

@@ -134,8 +134,9 @@ class WarcFile:
 class WarcCaptureMiddleware:
     """Downloader middleware next to the downloader: sees requests as sent, responses as received."""
 
-    def __init__(self, crawler: Crawler, directory: Path, max_size: int, operator: str, worker: str,
-                 gzip_level: int = 3) -> None:
+    def __init__(
+        self, crawler: Crawler, directory: Path, max_size: int, operator: str, worker: str, gzip_level: int = 3
+    ) -> None:
         self.crawler = crawler
         self.count = Counts(crawler.stats)
         self.gzip_level = gzip_level
@@ -155,8 +156,14 @@ class WarcCaptureMiddleware:
         directory = Path(setting(s, "ARCHIVE_DIR")) / "warc"
         directory.mkdir(parents=True, exist_ok=True)
         recover_open_files(directory)
-        mw = cls(crawler, directory, int_setting(s, "WARC_MAX_SIZE"), setting(s, "WARC_OPERATOR"),
-                 setting(s, "WORKER_ID"), int_setting(s, "WARC_GZIP_LEVEL"))
+        mw = cls(
+            crawler,
+            directory,
+            int_setting(s, "WARC_MAX_SIZE"),
+            setting(s, "WARC_OPERATOR"),
+            setting(s, "WORKER_ID"),
+            int_setting(s, "WARC_GZIP_LEVEL"),
+        )
         crawler.signals.connect(mw.close, signal=signals.spider_closed)
         return mw
 
@@ -188,8 +195,10 @@ class WarcCaptureMiddleware:
         }
         replayed = settings.get("REPLAY_DIR")
         if replayed:  # not a live capture: say so, in every file
-            info["replay"] = (f"replayed from {replayed}, not fetched from the network: each record's WARC-Date is "
-                              "when the page was recorded (the time of this crawl when the recording has none)")
+            info["replay"] = (
+                f"replayed from {replayed}, not fetched from the network: each record's WARC-Date is "
+                "when the page was recorded (the time of this crawl when the recording has none)"
+            )
         raw = io.BytesIO()  # once a file: warcio writes it
         writer = WARCWriter(raw, gzip=False, warc_version="1.1")
         writer.write_record(writer.create_warcinfo_record(filename, info))
@@ -218,31 +227,48 @@ class WarcCaptureMiddleware:
         original = self.state.warc_payload(digest) if body and response.status == 200 else None
         confirmed = self.state.last_capture(request.url) if response.status == 304 else None
         revisit = original is not None or response.status == 304
-        fields = [("WARC-Type", "revisit" if revisit else "response"), ("WARC-Record-ID", record_id),
-                  ("WARC-Date", date), ("WARC-Target-URI", request.url)]
+        fields = [
+            ("WARC-Type", "revisit" if revisit else "response"),
+            ("WARC-Record-ID", record_id),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", request.url),
+        ]
         if response.ip_address is not None:
             fields.append(("WARC-IP-Address", str(response.ip_address)))
         if original is not None:
             # Identical-payload-digest revisit: the HTTP head only, pointing at the first copy.
-            fields += [("WARC-Refers-To", original["record_id"]), ("WARC-Profile", REVISIT_PROFILE),
-                       ("WARC-Refers-To-Target-URI", original["uri"]), ("WARC-Refers-To-Date", original["date"])]
+            fields += [
+                ("WARC-Refers-To", original["record_id"]),
+                ("WARC-Profile", REVISIT_PROFILE),
+                ("WARC-Refers-To-Target-URI", original["uri"]),
+                ("WARC-Refers-To-Date", original["date"]),
+            ]
         elif response.status == 304:
             # The server said the page is unchanged: a server-not-modified revisit of the capture it
             # confirms (the last full one of this URL), so a replay shows that capture, not an empty 304.
             fields.append(("WARC-Profile", NOT_MODIFIED_PROFILE))
             if confirmed is not None:
-                fields += [("WARC-Refers-To", confirmed["record_id"]), ("WARC-Refers-To-Target-URI", request.url),
-                           ("WARC-Refers-To-Date", confirmed["date"])]
+                fields += [
+                    ("WARC-Refers-To", confirmed["record_id"]),
+                    ("WARC-Refers-To-Target-URI", request.url),
+                    ("WARC-Refers-To-Date", confirmed["date"]),
+                ]
         block = http_head if revisit else http_head + body
         if response.status != 304:
             fields.append(("WARC-Payload-Digest", digest))
         fields.append(("Content-Type", "application/http; msgtype=response"))
         response_member = self._member(fields, block)
         request_member = self._member(
-            [("WARC-Type", "request"), ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"), ("WARC-Date", date),
-             ("WARC-Target-URI", request.url), ("WARC-Concurrent-To", record_id),
-             ("Content-Type", "application/http; msgtype=request")],
-            self._request_head(request) + (request.body or b""))
+            [
+                ("WARC-Type", "request"),
+                ("WARC-Record-ID", f"<urn:uuid:{uuid.uuid4()}>"),
+                ("WARC-Date", date),
+                ("WARC-Target-URI", request.url),
+                ("WARC-Concurrent-To", record_id),
+                ("Content-Type", "application/http; msgtype=request"),
+            ],
+            self._request_head(request) + (request.body or b""),
+        )
         data = response_member + request_member
         try:
             warc = self._file_for(len(data))
@@ -260,17 +286,26 @@ class WarcCaptureMiddleware:
             self.state.remember_capture(request.url, kept["record_id"], kept["date"], kept["file"])
         self.count("warc/revisit" if revisit else "warc/response")
         self.count("warc/bytes", len(data))
-        request.meta[META_WARC_RECORD] = {"warc_file": warc.final_path.name, "warc_record_id": record_id,
-                                       "warc_payload_digest": digest, "warc_offset": offset,
-                                       "warc_length": len(response_member)}
+        request.meta[META_WARC_RECORD] = {
+            "warc_file": warc.final_path.name,
+            "warc_record_id": record_id,
+            "warc_payload_digest": digest,
+            "warc_offset": offset,
+            "warc_length": len(response_member),
+        }
         request.meta[META_FETCHED_AT] = utc_stamp(fetched)
         return response
 
     def _member(self, fields: list[tuple[str, str]], block: bytes) -> bytes:
         """One WARC/1.1 record, formatted here: warcio builds record objects a capture has no use for."""
         head = "".join(f"{name}: {value}\r\n" for name, value in fields)
-        record = (f"WARC/1.1\r\n{head}WARC-Block-Digest: {payload_digest(block)}\r\n"
-                  f"Content-Length: {len(block)}\r\n\r\n").encode() + block + b"\r\n\r\n"
+        record = (
+            (
+                f"WARC/1.1\r\n{head}WARC-Block-Digest: {payload_digest(block)}\r\nContent-Length: {len(block)}\r\n\r\n"
+            ).encode()
+            + block
+            + b"\r\n\r\n"
+        )
         return self._gzip(record)
 
     def _gzip(self, record: bytes) -> bytes:

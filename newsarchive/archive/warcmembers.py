@@ -63,7 +63,7 @@ def _member_at(view: memoryview, pos: int) -> int | None:
     fed = pos
     try:
         while not inflater.eof and fed < len(view):
-            chunk = view[fed:fed + _CHUNK]
+            chunk = view[fed : fed + _CHUNK]
             parts.append(inflater.decompress(chunk))
             fed += len(chunk)
     except zlib.error:

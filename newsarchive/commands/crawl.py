@@ -49,8 +49,11 @@ def failure(stats: dict[str, Any], reason: str | None, shared: bool = False) -> 
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: Namespace) -> None:
         if len(args) != 1:
-            raise UsageError("give one spider name" if not args else
-                             "running 'scrapy crawl' with more than one spider is not supported")
+            raise UsageError(
+                "give one spider name"
+                if not args
+                else "running 'scrapy crawl' with more than one spider is not supported"
+            )
         assert self.crawler_process is not None and self.settings is not None
         self.check_start_urls(args[0], opts.spargs.get("start_urls"))
         if not before_crawl(self.settings, "crawl"):
@@ -79,8 +82,9 @@ class Command(ScrapyCrawl):
             return
         for url in (u.strip() for u in value.split(",")):
             if url and not on_domains(url, domains):
-                raise UsageError(f"start URL {url} is not on the domains of {name} ({', '.join(domains)})",
-                                 print_help=False)
+                raise UsageError(
+                    f"start URL {url} is not on the domains of {name} ({', '.join(domains)})", print_help=False
+                )
 
     def _crawl(self, name: str, opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None

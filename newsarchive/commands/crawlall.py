@@ -37,8 +37,18 @@ logger = logging.getLogger(__name__)
 EXIT_UNHEALTHY = 1
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 # The fields a page says something about, whose coverage the summary reports (a subset of the schema's).
-COVERAGE_FIELDS = ("title", "subtitle", "published_date", "published_at", "origin", "authors", "editors", "section",
-                   "body", "images")
+COVERAGE_FIELDS = (
+    "title",
+    "subtitle",
+    "published_date",
+    "published_at",
+    "origin",
+    "authors",
+    "editors",
+    "section",
+    "body",
+    "images",
+)
 assert set(COVERAGE_FIELDS) <= set(FIELDS), "COVERAGE_FIELDS names a field the schema does not have"
 
 
@@ -83,8 +93,10 @@ def take_lock(archive: Path, command: str) -> ArchiveLock | None:
     lock = ArchiveLock(archive / "crawlall.lock")
     if lock.acquire():
         return lock
-    print(f"{command}: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done, try later.",
-          file=sys.stderr)
+    print(
+        f"{command}: another run holds {lock.path} (pid and start: {lock.holder()}); nothing done, try later.",
+        file=sys.stderr,
+    )
     return None
 
 
@@ -95,11 +107,17 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     new_links = int(stats.get(key(counts.NEW_LINKS), 0))
     list_pages = int(stats.get(key(counts.LIST_PAGES), 0))
     errors = int(stats.get("log_count/ERROR", 0)) + int(stats.get("log_count/CRITICAL", 0))
-    coverage = {f: round(100.0 * int(stats.get(key(counts.field(f)), 0)) / archived, 1) if archived else None
-                for f in COVERAGE_FIELDS}
+    coverage = {
+        f: round(100.0 * int(stats.get(key(counts.field(f)), 0)) / archived, 1) if archived else None
+        for f in COVERAGE_FIELDS
+    }
     rejects = {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith(key(counts.rejected("")))}
-    by_day = dict(sorted(((k.rsplit("/", 1)[1], int(v)) for k, v in stats.items()
-                          if k.startswith(key(counts.published_on("")))), reverse=True))
+    by_day = dict(
+        sorted(
+            ((k.rsplit("/", 1)[1], int(v)) for k, v in stats.items() if k.startswith(key(counts.published_on("")))),
+            reverse=True,
+        )
+    )
     start, finish = stats.get("start_time"), stats.get("finish_time")
     duration = None
     if isinstance(start, datetime) and isinstance(finish, datetime):
@@ -113,17 +131,23 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     write_failed = int(stats.get(key(counts.WRITE_FAILED), 0))
     robots_refused = int(stats.get("robotstxt/forbidden", 0))
     if write_failed:
-        problems.append(f"the archive could not be written ({write_failed} failed write(s)): see the error logged; "
-                        "what was not archived is pending for the next run")
+        problems.append(
+            f"the archive could not be written ({write_failed} failed write(s)): see the error logged; "
+            "what was not archived is pending for the next run"
+        )
     if stats.get(key(counts.STATE_LOST)):
         problems.append("the Redis state lost its data during the run: the next run rebuilds it and walks everything")
     if list_pages == 0:
-        problems.append("no list page could be read" + (f": robots.txt refused {robots_refused} request(s)"
-                                                        if robots_refused else ""))
+        problems.append(
+            "no list page could be read"
+            + (f": robots.txt refused {robots_refused} request(s)" if robots_refused else "")
+        )
     max_pending = int_setting(settings, "HEALTH_MAX_LISTS_PENDING")
     if lists_pending > max_pending:
-        problems.append(f"the walk below {lists_pending} list page(s) is owed (not read: see the errors of this "
-                        "or an earlier run); the next run goes on from them")
+        problems.append(
+            f"the walk below {lists_pending} list page(s) is owed (not read: see the errors of this "
+            "or an earlier run); the next run goes on from them"
+        )
     if new_links and not archived and not rejected:
         problems.append(f"lists showed {new_links} new article(s) but nothing was archived")
     max_reject = float_setting(settings, "HEALTH_MAX_REJECT_RATE")
@@ -139,8 +163,10 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
     for count, what in ((fallback, "read by the generic reader"), (chrome, "rejected as site chrome")):
         if extracted and count / extracted > max_fallback:
             layout_changed = True
-            problems.append(f"layout changed? {count} of {extracted} articles {what} "
-                            f"({count / extracted:.0%}, above {max_fallback:.0%})")
+            problems.append(
+                f"layout changed? {count} of {extracted} articles {what} "
+                f"({count / extracted:.0%}, above {max_fallback:.0%})"
+            )
     for field, minimum in dict(setting(settings, "HEALTH_MIN_COVERAGE")).items():
         value = coverage.get(field)
         if value is not None and value < 100.0 * float(minimum):
@@ -157,8 +183,9 @@ def summarise(source: str, stats: dict[str, Any], settings: BaseSettings) -> dic
         "robots_disallowed": robots_refused,
         "archive_write_failed": write_failed,
         "images_captured": int(stats.get(key("images/captured"), 0)),
-        "images_not_captured": {k.rsplit("/", 1)[1]: int(v) for k, v in stats.items()
-                                if k.startswith(key("images/not_captured/"))},
+        "images_not_captured": {
+            k.rsplit("/", 1)[1]: int(v) for k, v in stats.items() if k.startswith(key("images/not_captured/"))
+        },
         "new_links": new_links,
         "articles_fetched": int(stats.get(key(counts.ARTICLES_FETCHED), 0)),
         "archived": archived,
@@ -205,22 +232,32 @@ class Command(ScrapyCommand):
         return "Run every spider once (cron entry point): lock, summary, non-zero exit when unhealthy"
 
     def long_desc(self) -> str:
-        return (f"{self.short_desc()}.\n\nExit status: 0 every source healthy; {EXIT_UNHEALTHY} a source unhealthy "
-                f"(the summary's problems say why); 2 usage error; {EXIT_LOCKED} another crawlall holds "
-                "ARCHIVE_DIR/crawlall.lock (nothing was done, try later).")
+        return (
+            f"{self.short_desc()}.\n\nExit status: 0 every source healthy; {EXIT_UNHEALTHY} a source unhealthy "
+            f"(the summary's problems say why); 2 usage error; {EXIT_LOCKED} another crawlall holds "
+            "ARCHIVE_DIR/crawlall.lock (nothing was done, try later)."
+        )
 
     def add_options(self, parser: ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",
-                            help="spider argument for every spider (may be repeated)")
+        parser.add_argument(
+            "-a",
+            dest="spargs",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="spider argument for every spider (may be repeated)",
+        )
         parser.add_argument("--spiders", help="comma-separated subset of spiders (default: all)")
 
     def process_options(self, args: list[str], opts: Namespace) -> None:
         super().process_options(args, opts)
         if args:  # Scrapy hands over what it did not parse: an option meant for crawl (-o, -O) lands here
-            raise UsageError(f"crawlall takes no arguments or feed options (got {' '.join(args)}): records go to "
-                             "ARCHIVE_DIR; to export one spider's records, run scrapy crawl SPIDER -O FILE",
-                             print_help=False)
+            raise UsageError(
+                f"crawlall takes no arguments or feed options (got {' '.join(args)}): records go to "
+                "ARCHIVE_DIR; to export one spider's records, run scrapy crawl SPIDER -O FILE",
+                print_help=False,
+            )
         try:
             opts.spargs = arglist_to_dict(opts.spargs)
         except ValueError:
@@ -256,8 +293,13 @@ class Command(ScrapyCommand):
             lock.release()
         summaries = [summarise(n, finals.get(n, {"finish_reason": "never started"}), self.settings) for n in names]
         self.exitcode = 0 if all(s["healthy"] for s in summaries) else EXIT_UNHEALTHY
-        report = {"started_at": utc_stamp(started), "finished_at": utc_stamp(),
-                  "healthy": self.exitcode == 0, "exit_status": self.exitcode, "sources": summaries}
+        report = {
+            "started_at": utc_stamp(started),
+            "finished_at": utc_stamp(),
+            "healthy": self.exitcode == 0,
+            "exit_status": self.exitcode,
+            "sources": summaries,
+        }
         path = archive / "runs" / f"{started.strftime('%Y%m%dT%H%M%S.%fZ')}.json"
         try:
             write_atomically(path, (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
@@ -265,13 +307,15 @@ class Command(ScrapyCommand):
             print(f"crawlall: the run summary was not written: {error}", file=sys.stderr)
             self.exitcode = EXIT_UNHEALTHY
         for s in summaries:
-            line = (f"{s['source']}: {'healthy' if s['healthy'] else 'UNHEALTHY'}; lists {s['list_pages']} "
-                    f"(unchanged {s['list_pages_unchanged']}), new links {s['new_links']}, fetched "
-                    f"{s['articles_fetched']} ({s['extraction']['fallback']} by the generic reader), archived "
-                    f"{s['archived']}{newest(s['archived_by_published_day'])}, duplicates {s['duplicates']}, rejected "
-                    f"{s['rejected']}{' ' + json.dumps(s['rejects_by_reason']) if s['rejects_by_reason'] else ''}, "
-                    f"errors {s['errors']}, retries {s['retries']}, "
-                    f"{s['duration_seconds']} s")
+            line = (
+                f"{s['source']}: {'healthy' if s['healthy'] else 'UNHEALTHY'}; lists {s['list_pages']} "
+                f"(unchanged {s['list_pages_unchanged']}), new links {s['new_links']}, fetched "
+                f"{s['articles_fetched']} ({s['extraction']['fallback']} by the generic reader), archived "
+                f"{s['archived']}{newest(s['archived_by_published_day'])}, duplicates {s['duplicates']}, rejected "
+                f"{s['rejected']}{' ' + json.dumps(s['rejects_by_reason']) if s['rejects_by_reason'] else ''}, "
+                f"errors {s['errors']}, retries {s['retries']}, "
+                f"{s['duration_seconds']} s"
+            )
             if s["problems"]:
                 line += " | " + "; ".join(s["problems"])
             logger.log(logging.INFO if s["healthy"] else logging.ERROR, line)
@@ -282,8 +326,10 @@ class Command(ScrapyCommand):
     def _capture(crawler: Crawler, name: str, finals: dict[str, dict[str, Any]]) -> None:
         def closed(spider: Any, reason: str) -> None:
             assert crawler.stats is not None
-            stats = {k: jsonable(v) if k not in ("start_time", "finish_time") else v
-                     for k, v in crawler.stats.get_stats().items()}
+            stats = {
+                k: jsonable(v) if k not in ("start_time", "finish_time") else v
+                for k, v in crawler.stats.get_stats().items()
+            }
             stats["finish_reason"] = reason
             stats.setdefault("finish_time", datetime.now(UTC))
             finals[name] = stats

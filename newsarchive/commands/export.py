@@ -36,8 +36,9 @@ class Command(ScrapyCommand):
         parser.add_argument("-o", "--output", help="Parquet file to write (replaced whole, never half-written)")
         parser.add_argument("--sources", help="comma-separated sources (default: every source in the archive)")
         parser.add_argument("--sql", action="store_true", help="print the typed DuckDB query (one glob per source)")
-        parser.add_argument("--query", metavar="SQL",
-                            help="run a DuckDB query over the typed view `records` and print the result")
+        parser.add_argument(
+            "--query", metavar="SQL", help="run a DuckDB query over the typed view `records` and print the result"
+        )
 
     def run(self, args: list[str], opts: Namespace) -> None:
         assert self.settings is not None
@@ -70,6 +71,8 @@ class Command(ScrapyCommand):
             self.exitcode = 1
             return
         for path in torn:
-            print(f"export: {path} ends in a torn line (a crawl stopped mid-write, or is writing now; the next "
-                  "crawl cuts it off): its whole lines only")
+            print(
+                f"export: {path} ends in a torn line (a crawl stopped mid-write, or is writing now; the next "
+                "crawl cuts it off): its whole lines only"
+            )
         print(f"export: {count} record(s) from {archive} into {output}")

@@ -58,12 +58,14 @@ def kind_problem(settings: BaseSettings) -> str | None:
         write_atomically(path, json.dumps({"captures": kind, "since": utc_stamp()}).encode("utf-8"))
         return None
     except (ValueError, KeyError, TypeError):
-        return f"{path} is damaged: it should say {{\"captures\": \"live\"}} or {{\"captures\": \"replay\"}}"
+        return f'{path} is damaged: it should say {{"captures": "live"}} or {{"captures": "replay"}}'
     if held == kind:
         return None
     doing = f"a replay of {settings.get('REPLAY_DIR')}" if kind == "replay" else "a live crawl"
-    return (f"{archive} holds {held} captures and this is {doing}: the two never mix in one archive; give this "
-            f"crawl an ARCHIVE_DIR of its own (-s ARCHIVE_DIR=…)")
+    return (
+        f"{archive} holds {held} captures and this is {doing}: the two never mix in one archive; give this "
+        f"crawl an ARCHIVE_DIR of its own (-s ARCHIVE_DIR=…)"
+    )
 
 
 def archive_problem(settings: BaseSettings) -> str | None:

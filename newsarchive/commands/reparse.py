@@ -82,13 +82,19 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--replace", action="store_true",
-                            help="rebuild ARCHIVE_DIR's records in place (the old ones kept in "
-                                 "ARCHIVE_DIR/replaced/<time>/)")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="rebuild ARCHIVE_DIR's records in place (the old ones kept in ARCHIVE_DIR/replaced/<time>/)",
+        )
         parser.add_argument("--spiders", help="comma-separated subset of spiders (default: all)")
-        parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                            help="worker processes reading the pages (default: the machine's cores); one "
-                                 "writer archives their records in the same order whatever the number")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="worker processes reading the pages (default: the machine's cores); one "
+            "writer archives their records in the same order whatever the number",
+        )
         # A worker's part (the command starts its workers with these): read the listed first pages,
         # write each record and validation's verdict to a candidates file, archive nothing.
         parser.add_argument("--candidates", help=SUPPRESS)
@@ -130,8 +136,9 @@ class Command(ScrapyCommand):
             new_state.close()
             aside = archive / "replaced" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             switch(archive, rebuilt, aside)
-            print(f"reparse: {archive} now holds the rebuilt records; the previous records and state are kept in "
-                  f"{aside}")
+            print(
+                f"reparse: {archive} now holds the rebuilt records; the previous records and state are kept in {aside}"
+            )
         finally:
             lock.release()
 
@@ -161,8 +168,9 @@ class Command(ScrapyCommand):
             return EXIT_FAILED
         read = time.monotonic() - started
         state = ArchiveState.from_settings(self.settings)
-        outcome = write_candidates(archive, outputs, state, setting(self.settings, "WORKER_ID"),
-                                   bool_setting(self.settings, "ARCHIVE_FSYNC"))
+        outcome = write_candidates(
+            archive, outputs, state, setting(self.settings, "WORKER_ID"), bool_setting(self.settings, "ARCHIVE_FSYNC")
+        )
         shutil.rmtree(work, ignore_errors=True)
         pages = sum(len(u) for u in shares.values())
         rejects = {k.split("/", 1)[1]: v for k, v in sorted(outcome.items()) if k.startswith("rejected/")}
@@ -170,9 +178,11 @@ class Command(ScrapyCommand):
             if outcome[f"archived/{name}"] or shares[name]:
                 print(f"reparse: {name}: {outcome[f'archived/{name}']} record(s) archived into {archive}")
         rate = pages / max(read, 1e-6)
-        print(f"reparse: {pages} article(s) read by {jobs} worker(s) in {read:.1f} s ({rate:.0f}/s); "
-              f"archived {outcome['archived']}, duplicates {outcome['duplicate']}, rejected {outcome['rejected']}"
-              f"{' ' + json.dumps(rejects) if rejects else ''}, already known {outcome['known']}; into {archive}")
+        print(
+            f"reparse: {pages} article(s) read by {jobs} worker(s) in {read:.1f} s ({rate:.0f}/s); "
+            f"archived {outcome['archived']}, duplicates {outcome['duplicate']}, rejected {outcome['rejected']}"
+            f"{' ' + json.dumps(rejects) if rejects else ''}, already known {outcome['known']}; into {archive}"
+        )
         return 0
 
     def first_pages(self, opts: Namespace) -> dict[str, list[str]]:
@@ -186,16 +196,22 @@ class Command(ScrapyCommand):
             spider = loader.load(name)()
             if isinstance(spider, PortalSpider):
                 shares[name] = sorted(
-                    (u for u in index.urls() if (ref := spider.article_ref(u)) is not None and ref.page == 0
-                     and ref.url == u), key=lambda u: position(index.find(u)))
+                    (
+                        u
+                        for u in index.urls()
+                        if (ref := spider.article_ref(u)) is not None and ref.page == 0 and ref.url == u
+                    ),
+                    key=lambda u: position(index.find(u)),
+                )
         return shares
 
     def read_pages(self, shares: dict[str, list[str]], output: Path) -> bool:
         """Crawl the first pages from the WARC files in this process, their records and verdicts
         to ``output``; whether every spider finished."""
         assert self.crawler_process is not None and self.settings is not None
-        self.settings.set("ITEM_PIPELINES", {"newsarchive.pipelines.candidates.CandidatePipeline": 300},
-                          priority="cmdline")
+        self.settings.set(
+            "ITEM_PIPELINES", {"newsarchive.pipelines.candidates.CandidatePipeline": 300}, priority="cmdline"
+        )
         self.settings.set("REPARSE_CANDIDATES", str(output), priority="cmdline")
         process = self.crawler_process
         failed: list[str] = []
@@ -228,8 +244,19 @@ class Command(ScrapyCommand):
             urls_file = work / f"{k}.urls.json"
             urls_file.write_text(json.dumps({name: urls[k::jobs] for name, urls in shares.items()}), encoding="utf-8")
             output = work / f"{k}.candidates"
-            args = [sys.executable, "-m", "scrapy", "reparse", *map(str, self.files), "--jobs", "1",
-                    "--candidates", str(output), "--urls-file", str(urls_file)]
+            args = [
+                sys.executable,
+                "-m",
+                "scrapy",
+                "reparse",
+                *map(str, self.files),
+                "--jobs",
+                "1",
+                "--candidates",
+                str(output),
+                "--urls-file",
+                str(urls_file),
+            ]
             args += [arg for pair in opts.set if not pair.startswith("ARCHIVE_DIR=") for arg in ("-s", pair)]
             args += ["-s", f"ARCHIVE_DIR={work / f'{k}.scratch'}", "-s", f"REPLAY_INDEX={index}"]
             procs.append(subprocess.Popen(args, cwd=os.getcwd(), preexec_fn=die_with_parent))
@@ -251,6 +278,11 @@ class Command(ScrapyCommand):
         paths = ",".join(str(f) for f in self.files)
         # Offline, from the archive's own bytes: replay the WARC files, write no new WARC, ask no robots.txt,
         # follow no links beyond the pages kept, and re-extract even what the state already knows.
-        for key, value in (("REPLAY_DIR", paths), ("ARCHIVE_WARC", False), ("ROBOTSTXT_OBEY", False),
-                           ("FOLLOW_RELATED", False), ("INCREMENTAL", False)):
+        for key, value in (
+            ("REPLAY_DIR", paths),
+            ("ARCHIVE_WARC", False),
+            ("ROBOTSTXT_OBEY", False),
+            ("FOLLOW_RELATED", False),
+            ("INCREMENTAL", False),
+        ):
             self.settings.set(key, value, priority="cmdline")

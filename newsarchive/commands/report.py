@@ -30,8 +30,12 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--by", choices=("published", "crawled"), default="published",
-                            help="count by the date pages printed (default) or the UTC day they were fetched")
+        parser.add_argument(
+            "--by",
+            choices=("published", "crawled"),
+            default="published",
+            help="count by the date pages printed (default) or the UTC day they were fetched",
+        )
         parser.add_argument("--days", type=int, default=14, help="newest days shown (default 14)")
         parser.add_argument("--plot", metavar="FILE.png", help="also draw the days as stacked bars (needs matplotlib)")
 
@@ -44,9 +48,11 @@ class Command(ScrapyCommand):
         archive = Path(setting(self.settings, "ARCHIVE_DIR"))
         counts, torn, damaged = count_records(archive, opts.by)
         if torn or damaged:
-            print(f"report: {torn + damaged} line(s) in record files are not records, not counted: {torn} torn "
-                  f"last line(s) (a crawl stopped mid-write, or writing now; the next crawl cuts them off), "
-                  f"{damaged} damaged")
+            print(
+                f"report: {torn + damaged} line(s) in record files are not records, not counted: {torn} torn "
+                f"last line(s) (a crawl stopped mid-write, or writing now; the next crawl cuts them off), "
+                f"{damaged} damaged"
+            )
         if not counts:
             print(f"report: no records in {archive}")
             return

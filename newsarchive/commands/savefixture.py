@@ -111,8 +111,13 @@ class Command(ScrapyCommand):
             }
 
             async def start(self) -> AsyncIterator[Any]:
-                yield Request(url, callback=self.keep, errback=self.failed, dont_filter=True,
-                              meta={"savefixture": True, "handle_httpstatus_all": True, "dont_redirect": True})
+                yield Request(
+                    url,
+                    callback=self.keep,
+                    errback=self.failed,
+                    dont_filter=True,
+                    meta={"savefixture": True, "handle_httpstatus_all": True, "dont_redirect": True},
+                )
 
             def keep(self, response: Response) -> None:
                 saved["raw"] = response.meta["savefixture_raw"]

@@ -50,8 +50,14 @@ def pages(archive: Path) -> list[dict[str, Any]]:
             if record is None:
                 continue
             captured = (record.get("warc") or [{}])[0]
-            found.append({"id": record["id"], "url": captured.get("url") or record["url"],
-                          "title": record.get("title"), "ts": record.get("crawled_at")})
+            found.append(
+                {
+                    "id": record["id"],
+                    "url": captured.get("url") or record["url"],
+                    "title": record.get("title"),
+                    "ts": record.get("crawled_at"),
+                }
+            )
     return found
 
 
@@ -80,19 +86,25 @@ class Command(ScrapyCommand):
             raise UsageError(f"no WARC files in {archive / 'warc'}", print_help=False)
         tool = wacz_tool()
         if tool is None:
-            print("wacz: webrecorder's wacz tool is not installed: bash scripts/tools-venv (or pip install wacz "
-                  "into a virtualenv of its own and put it on PATH)", file=sys.stderr)
+            print(
+                "wacz: webrecorder's wacz tool is not installed: bash scripts/tools-venv (or pip install wacz "
+                "into a virtualenv of its own and put it on PATH)",
+                file=sys.stderr,
+            )
             self.exitcode = 1
             return
         entries = pages(archive)
         with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as scratch:
             listing = Path(scratch) / "pages.jsonl"
             header = {"format": "json-pages-1.0", "id": "pages", "title": "Archived articles"}
-            listing.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in [header, *entries]),
-                               encoding="utf-8")
+            listing.write_text(
+                "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in [header, *entries]), encoding="utf-8"
+            )
             partial = Path(scratch) / output.name
-            for step in ([tool, "create", "-o", str(partial), "-p", str(listing), "--title", opts.title, *warcs],
-                         [tool, "validate", "-f", str(partial)]):
+            for step in (
+                [tool, "create", "-o", str(partial), "-p", str(listing), "--title", opts.title, *warcs],
+                [tool, "validate", "-f", str(partial)],
+            ):
                 done = subprocess.run(step, capture_output=True, text=True)
                 if done.returncode != 0:
                     print(f"wacz: {' '.join(step[:2])} failed:\n{done.stdout}{done.stderr}", file=sys.stderr)

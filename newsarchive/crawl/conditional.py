@@ -41,6 +41,10 @@ class ConditionalRequestsMiddleware:
         if response.status in (200, 304) and request.meta.get("list_page"):
             etag = response.headers.get(b"ETag")
             last_modified = response.headers.get(b"Last-Modified")
-            self.state.remember_fetch(request.url, response.status, etag.decode("latin-1") if etag else None,
-                                      last_modified.decode("latin-1") if last_modified else None)
+            self.state.remember_fetch(
+                request.url,
+                response.status,
+                etag.decode("latin-1") if etag else None,
+                last_modified.decode("latin-1") if last_modified else None,
+            )
         return response

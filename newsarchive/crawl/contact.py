@@ -26,11 +26,15 @@ def warn_if_anonymous(settings: BaseSettings) -> list[str]:
         return []
     said = []
     if setting(settings, "CONTACT") == PLACEHOLDER_CONTACT:
-        said.append("CONTACT is the project's placeholder: give the sites a way to reach whoever runs this crawl "
-                    "(-s CONTACT=mailto:you@example.org)")
+        said.append(
+            "CONTACT is the project's placeholder: give the sites a way to reach whoever runs this crawl "
+            "(-s CONTACT=mailto:you@example.org)"
+        )
     if not settings.get("WARC_OPERATOR"):
-        said.append("WARC_OPERATOR is empty: the WARC files will not say who made them "
-                    '(-s WARC_OPERATOR="Archive team <archive@example.org>")')
+        said.append(
+            "WARC_OPERATOR is empty: the WARC files will not say who made them "
+            '(-s WARC_OPERATOR="Archive team <archive@example.org>")'
+        )
     for line in said:
         logger.warning(line)
     return said

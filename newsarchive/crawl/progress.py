@@ -56,9 +56,11 @@ def progress_line(source: str, stats: dict[str, Any], fetched_before: int, inter
     fetched = value(counts.ARTICLES_FETCHED)
     rate = (fetched - fetched_before) / interval if interval > 0 else 0.0
     queued = max(0, int(stats.get("scheduler/enqueued", 0)) - int(stats.get("scheduler/dequeued", 0)))
-    line = (f"{source}: progress: lists {value(counts.LIST_PAGES):,}, articles fetched {fetched:,}, "
-            f"archived {value(counts.ARCHIVED):,}, rejected {value(counts.REJECTED):,}, "
-            f"duplicates {value(counts.DUPLICATE):,}; {rate * 60:,.0f} articles/min; {queued:,} requests queued")
+    line = (
+        f"{source}: progress: lists {value(counts.LIST_PAGES):,}, articles fetched {fetched:,}, "
+        f"archived {value(counts.ARCHIVED):,}, rejected {value(counts.REJECTED):,}, "
+        f"duplicates {value(counts.DUPLICATE):,}; {rate * 60:,.0f} articles/min; {queued:,} requests queued"
+    )
     if queued and rate > 0:
         line += f", about {duration(queued / rate)} left at this rate"
     return line

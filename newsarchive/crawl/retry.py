@@ -125,8 +125,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         for request, call in self.parked.values():
             if call.active():
                 call.cancel()
-            logger.info("Retry of %s not sent: the crawl closed first (%s); kept for the next run", request.url,
-                        reason)
+            logger.info("Retry of %s not sent: the crawl closed first (%s); kept for the next run", request.url, reason)
             if hasattr(spider, "retry_not_sent"):
                 spider.retry_not_sent(request)
         self.parked.clear()

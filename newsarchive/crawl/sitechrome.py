@@ -24,8 +24,9 @@ MAX_CHROME_LINE = 200
 class SiteChrome:
     """How many distinct pages each short line was seen on; a line on ``min_pages`` or more is chrome."""
 
-    def __init__(self, min_pages: int = 5, max_lines: int = 200_000, learn_all: int = 100,
-                 then_every: int = 10) -> None:
+    def __init__(
+        self, min_pages: int = 5, max_lines: int = 200_000, learn_all: int = 100, then_every: int = 10
+    ) -> None:
         self.min_pages = min_pages
         self.max_lines = max_lines  # bounded memory: past it, known lines are still counted
         # The frame is on every page: once ``learn_all`` pages are counted, one page in

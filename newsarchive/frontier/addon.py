@@ -61,8 +61,10 @@ class RedisAddon:
         missing = [name for name in REDIS_PACKAGES if importlib.util.find_spec(name) is None]
         if missing:
             # Not NotConfigured: Scrapy would disable the add-on with a warning and crawl alone.
-            raise ImportError(f"REDIS_URL is set but {', '.join(missing)} is not installed: install the "
-                              "redis extra (pip install 'newsarchive[redis]')")
+            raise ImportError(
+                f"REDIS_URL is set but {', '.join(missing)} is not installed: install the "
+                "redis extra (pip install 'newsarchive[redis]')"
+            )
         run_id = settings.get("RUN_ID") or default_run_id()
         # One identity per process: two workers on one host must never share one (each would take
         # the other's requests for its own and put them back on the queue, fetching them twice).
@@ -74,8 +76,10 @@ class RedisAddon:
             ("SCHEDULER_QUEUE_KEY", f"{PREFIX}:%(spider)s:requests"),
             ("SCHEDULER_DUPEFILTER_KEY", f"{PREFIX}:%(spider)s:seen:{run_id}"),
             ("ARCHIVE_STATE", "newsarchive.frontier.redis_state.RedisState"),
-            ("SPIDER_MIDDLEWARES", {**settings.getdict("SPIDER_MIDDLEWARES"),
-                                    "newsarchive.frontier.scheduler.ReleaseTakenMiddleware": 1}),
+            (
+                "SPIDER_MIDDLEWARES",
+                {**settings.getdict("SPIDER_MIDDLEWARES"), "newsarchive.frontier.scheduler.ReleaseTakenMiddleware": 1},
+            ),
             ("WORKER_ID", worker),
             ("RUN_ID", run_id),
         ):

@@ -86,8 +86,9 @@ class RedisState:
     @classmethod
     def from_settings(cls, settings: Any) -> RedisState:
         archive = Path(setting(settings, "ARCHIVE_DIR"))
-        state = cls(setting(settings, "REDIS_URL"), archive, setting(settings, "WORKER_ID"),
-                    setting(settings, "RUN_ID"))
+        state = cls(
+            setting(settings, "REDIS_URL"), archive, setting(settings, "WORKER_ID"), setting(settings, "RUN_ID")
+        )
         state.check_persistence(bool_setting(settings, "REDIS_REQUIRE_PERSISTENCE"))
         files = record_files(archive)
         # The state's generation: set once when the state begins. Missing while the archive holds
@@ -96,9 +97,11 @@ class RedisState:
         # this run walks every list page.
         if state.db.set(GENERATION, uuid.uuid4().hex, nx=True) and files:
             state.rebuilt = True
-            logger.error("The Redis state held nothing while %s holds records: the server lost its data (restarted "
-                         "without persistence?). Rebuilding it from the records; this run walks every list page.",
-                         archive)
+            logger.error(
+                "The Redis state held nothing while %s holds records: the server lost its data (restarted "
+                "without persistence?). Rebuilding it from the records; this run walks every list page.",
+                archive,
+            )
         state.generation = state.db.get(GENERATION)
         state.recovered = recover(state, files if state.rebuilt else state.worker_files(files))
         return state
@@ -110,14 +113,18 @@ class RedisState:
             aof = self.db.config_get("appendonly").get("appendonly")
             save = self.db.config_get("save").get("save")
         except redis.exceptions.ResponseError:  # CONFIG disabled (a managed server)
-            logger.warning("Could not ask Redis whether it persists its data (CONFIG is disabled); it must "
-                           "(appendonly yes), or a restart loses the frontier and the archive state")
+            logger.warning(
+                "Could not ask Redis whether it persists its data (CONFIG is disabled); it must "
+                "(appendonly yes), or a restart loses the frontier and the archive state"
+            )
             return
         if aof == "yes" or save:
             return
-        message = ("Redis keeps no data across a restart (appendonly no, no save points): a restart loses the "
-                   "frontier and the archive state (detected and rebuilt, at the cost of a full walk); "
-                   "run it with appendonly yes")
+        message = (
+            "Redis keeps no data across a restart (appendonly no, no save points): a restart loses the "
+            "frontier and the archive state (detected and rebuilt, at the cost of a full walk); "
+            "run it with appendonly yes"
+        )
         if required:
             raise RuntimeError(message + " (REDIS_REQUIRE_PERSISTENCE is set)")
         logger.warning(message)
@@ -153,17 +160,33 @@ class RedisState:
         """Whether the record may be archived, decided in one atomic step. A claim on a text whose
         record was never written (the worker died) stays this id's: the article is still pending
         and is archived under it on its retry."""
-        verdict, *original = (self._s(v) for v in self._admit(keys=[P + "articles", P + "hashes"],
-                                                             args=[article_id, content_hash]))
+        verdict, *original = (
+            self._s(v) for v in self._admit(keys=[P + "articles", P + "hashes"], args=[article_id, content_hash])
+        )
         return Admission(verdict or "new", original[0] if original else None)
 
-    def record(self, article_id: str, outcome: str, url: str, content_hash: str | None = None,
-               duplicate_of: str | None = None, reason: str | None = None,
-               file: tuple[Path, int] | None = None) -> None:
+    def record(
+        self,
+        article_id: str,
+        outcome: str,
+        url: str,
+        content_hash: str | None = None,
+        duplicate_of: str | None = None,
+        reason: str | None = None,
+        file: tuple[Path, int] | None = None,
+    ) -> None:
         if outcome != "archived" and self.outcome(article_id) == "archived":
             return
-        value = json.dumps({"outcome": outcome, "url": url, "content_hash": content_hash,
-                            "duplicate_of": duplicate_of, "reason": reason, "at": utc_stamp()})
+        value = json.dumps(
+            {
+                "outcome": outcome,
+                "url": url,
+                "content_hash": content_hash,
+                "duplicate_of": duplicate_of,
+                "reason": reason,
+                "at": utc_stamp(),
+            }
+        )
         pipe = self.db.pipeline(transaction=True)
         pipe.hset(P + "articles", article_id, value)
         if outcome == "archived" and content_hash:
@@ -200,9 +223,18 @@ class RedisState:
     def register_lines(self, path: Path, records: list[dict[str, Any]], size: int) -> None:
         pipe = self.db.pipeline(transaction=True)
         for record in records:
-            pipe.hsetnx(P + "articles", record["id"], json.dumps(
-                {"outcome": "archived", "url": record["url"], "content_hash": record.get("content_hash"),
-                 "at": utc_stamp()}))
+            pipe.hsetnx(
+                P + "articles",
+                record["id"],
+                json.dumps(
+                    {
+                        "outcome": "archived",
+                        "url": record["url"],
+                        "content_hash": record.get("content_hash"),
+                        "at": utc_stamp(),
+                    }
+                ),
+            )
             if record.get("content_hash"):
                 pipe.hsetnx(P + "hashes", record["content_hash"], record["id"])
             pipe.hdel(P + "pending", record["id"])
@@ -214,8 +246,10 @@ class RedisState:
     def add_pending(self, source: str, articles: Iterable[tuple[str, str]]) -> None:
         args: list[str] = []
         for article_id, url in articles:
-            args += [article_id, json.dumps({"source": source, "url": url, "attempts": 0, "run": self.run,
-                                             "worker": self.worker})]
+            args += [
+                article_id,
+                json.dumps({"source": source, "url": url, "attempts": 0, "run": self.run, "worker": self.worker}),
+            ]
         if args:  # one round trip for all the links of a page
             self._add_pending(keys=[P + "pending"], args=args)
 
@@ -231,16 +265,16 @@ class RedisState:
             if entry["source"] != source:
                 continue
             owner = entry.get("worker", "")
-            if (entry.get("run") == self.run and owner != self.worker
-                    and self.db.exists(alive_key(source, owner))):
+            if entry.get("run") == self.run and owner != self.worker and self.db.exists(alive_key(source, owner)):
                 continue
             article_id = self._s(key) or ""
             entry.update(attempts=entry["attempts"] + 1, run=self.run, worker=self.worker)
             given_up = entry["attempts"] > max_attempts
             # Two workers starting together both read the entry; only the one whose claim lands
             # retries it (it is this worker's now, in this run: the other sees it held).
-            if not self._claim_pending(keys=[P + "pending"], args=[article_id, raw, "" if given_up else
-                                                                  json.dumps(entry)]):
+            if not self._claim_pending(
+                keys=[P + "pending"], args=[article_id, raw, "" if given_up else json.dumps(entry)]
+            ):
                 continue
             if given_up:
                 dropped.append(article_id)
@@ -260,8 +294,10 @@ class RedisState:
         if self.db.get(GENERATION) != self.generation:
             # The server lost its data during the run (its queue too): this run is not complete,
             # and the next one, finding the marker gone or new, rebuilds and walks everything.
-            raise StateLost("the Redis server lost its data during the run (restarted without persistence?): "
-                            "the run is not complete; the next run rebuilds the state and walks every list page")
+            raise StateLost(
+                "the Redis server lost its data during the run (restarted without persistence?): "
+                "the run is not complete; the next run rebuilds the state and walks every list page"
+            )
         pipe = self.db.pipeline(transaction=True)
         pipe.hset(P + "runs", f"{source}:{self.worker}", 1)
         for url, raw in self.db.hscan_iter(P + "owed_lists"):
@@ -294,8 +330,9 @@ class RedisState:
 
     def owed_lists(self, source: str) -> list[tuple[str, int]]:
         owed = [(self._s(url) or "", json.loads(raw)) for url, raw in self.db.hscan_iter(P + "owed_lists")]
-        return [(url, int(e["runs"])) for url, e in sorted(owed, key=lambda o: (o[1]["at"], o[0]))
-                if e["source"] == source]
+        return [
+            (url, int(e["runs"])) for url, e in sorted(owed, key=lambda o: (o[1]["at"], o[0])) if e["source"] == source
+        ]
 
     # --- WARC payloads, fetched URLs, list pages -------------------------------------------------
 
@@ -304,8 +341,7 @@ class RedisState:
         return dict(json.loads(raw)) if raw else None
 
     def remember_warc_payload(self, digest: str, uri: str, date: str, record_id: str, file: str) -> None:
-        self.db.hsetnx(P + "warc", digest, json.dumps({"uri": uri, "date": date, "record_id": record_id,
-                                                       "file": file}))
+        self.db.hsetnx(P + "warc", digest, json.dumps({"uri": uri, "date": date, "record_id": record_id, "file": file}))
 
     def last_capture(self, url: str) -> dict[str, str] | None:
         raw = self.db.hget(P + "captures", url)

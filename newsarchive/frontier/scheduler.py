@@ -75,9 +75,9 @@ class ReliableScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships 
     def open(self, spider: Any) -> None:
         # scrapy-redis's own open() logs through the deprecated Spider.log(): the same, without it.
         self.spider = spider
-        self.queue = load_object(self.queue_cls)(server=self.server, spider=spider,
-                                                 key=self.queue_key % {"spider": spider.name},
-                                                 serializer=self.serializer)
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key % {"spider": spider.name}, serializer=self.serializer
+        )
         if not self.df:
             self.df: Any = load_object(self.dupefilter_cls).from_spider(spider)
         if self.flush_on_start:
@@ -110,8 +110,12 @@ class ReliableScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships 
         self.beat()
         self.loop = task.LoopingCall(self.beat)
         self.loop.start(self.ttl / 3, now=False)
-        logger.info("Worker %s on %s, run %s", self.worker, redacted(str(setting(settings, "REDIS_URL"))),
-                    settings.get("RUN_ID"))
+        logger.info(
+            "Worker %s on %s, run %s",
+            self.worker,
+            redacted(str(setting(settings, "REDIS_URL"))),
+            settings.get("RUN_ID"),
+        )
 
     def close(self, reason: str) -> None:
         if getattr(self, "loop", None) is not None and self.loop.running:
@@ -134,10 +138,10 @@ class ReliableScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships 
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"WORKER_ID={self.worker} is in use by a live worker of {self.spider.name}: give each worker its "
-                    "own WORKER_ID (or leave it unset: the default is the host name and process id)")
+                    "own WORKER_ID (or leave it unset: the default is the host name and process id)"
+                )
             if not waited:
-                logger.info("WORKER_ID %s has a heartbeat: waiting up to %s s for it to expire", self.worker,
-                            self.ttl)
+                logger.info("WORKER_ID %s has a heartbeat: waiting up to %s s for it to expire", self.worker, self.ttl)
                 waited = True
             time.sleep(0.25)
 
@@ -159,7 +163,7 @@ class ReliableScheduler(Scheduler):  # type: ignore[misc]  # scrapy-redis ships 
         busy = False
         for key in self.server.scan_iter(match=f"{self.taken_prefix}*"):
             held = key.decode() if isinstance(key, bytes) else key
-            name = held[len(self.taken_prefix):]
+            name = held[len(self.taken_prefix) :]
             if name == self.worker or not self.server.hlen(held):
                 continue
             if self.server.exists(self.alive_prefix + name):

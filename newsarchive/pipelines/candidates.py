@@ -81,8 +81,9 @@ def first_page_key(record: dict[str, Any]) -> tuple[str, int, str]:
     return str(page.get("warc_file", "")), int(page.get("warc_offset", -1)), str(record.get("id", ""))
 
 
-def write_candidates(archive: Path, files: Iterable[Path], state: State, worker: str = "",
-                     fsync: bool = False) -> Counter[str]:
+def write_candidates(
+    archive: Path, files: Iterable[Path], state: State, worker: str = "", fsync: bool = False
+) -> Counter[str]:
     """Archive the candidates of every worker, in :func:`first_page_key` order: rejects to
     ``rejects/``, content duplicates to ``duplicates/``, the rest to the records, each noted in
     ``state``; what the state already holds (a reparse run again after a kill) is skipped. The
@@ -105,11 +106,24 @@ def write_candidates(archive: Path, files: Iterable[Path], state: State, worker:
                     outcome["known"] += 1
                     continue
                 day = crawl_day(str(record.get("crawled_at") or "1970-01-01T00:00:00Z"))
-                rejects.append(day, {"reason": reasons[0], "reasons": reasons, "source": record.get("source"),
-                                     "url": record.get("url"), "item": record})
+                rejects.append(
+                    day,
+                    {
+                        "reason": reasons[0],
+                        "reasons": reasons,
+                        "source": record.get("source"),
+                        "url": record.get("url"),
+                        "item": record,
+                    },
+                )
                 if record.get("id") and record.get("url"):
-                    state.record(str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"),
-                                 reason=",".join(reasons))
+                    state.record(
+                        str(record["id"]),
+                        "rejected",
+                        str(record["url"]),
+                        record.get("content_hash"),
+                        reason=",".join(reasons),
+                    )
                 outcome["rejected"] += 1
                 outcome.update(f"rejected/{r}" for r in reasons)
                 continue

@@ -25,8 +25,9 @@ from newsarchive.counts import Counts
 
 
 class DedupePipeline:
-    def __init__(self, archive_dir: str, state: ArticleOutcomes, stats: StatsCollector | None,
-                 worker: str = "") -> None:
+    def __init__(
+        self, archive_dir: str, state: ArticleOutcomes, stats: StatsCollector | None, worker: str = ""
+    ) -> None:
         self.duplicates = DailyFiles(Path(archive_dir) / "duplicates", worker)
         self.state = state
         self.counts = Counts(stats)
@@ -34,8 +35,7 @@ class DedupePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
         s = crawler.settings
-        return cls(setting(s, "ARCHIVE_DIR"), open_state(crawler), crawler.stats,
-                   setting(s, "WORKER_ID"))
+        return cls(setting(s, "ARCHIVE_DIR"), open_state(crawler), crawler.stats, setting(s, "WORKER_ID"))
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -46,10 +46,16 @@ class DedupePipeline:
             raise DropItem(f"Already archived: {article_id}", log_level="INFO")
         original = admission.original
         if admission.verdict == "duplicate" and original is not None:
-            self.duplicates.append(crawl_day(adapter["crawled_at"]), {
-                "id": article_id, "duplicate_of": original, "url": url, "content_hash": digest,
-                "crawled_at": adapter["crawled_at"],
-            })
+            self.duplicates.append(
+                crawl_day(adapter["crawled_at"]),
+                {
+                    "id": article_id,
+                    "duplicate_of": original,
+                    "url": url,
+                    "content_hash": digest,
+                    "crawled_at": adapter["crawled_at"],
+                },
+            )
             self.state.record(article_id, "duplicate", url, digest, duplicate_of=original)
             self.count("content")
             raise DropItem(f"Same text as {original}: {article_id} ({url})", log_level="INFO")

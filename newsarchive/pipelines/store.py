@@ -36,8 +36,9 @@ def ordered(item: Any) -> dict[str, Any]:
 class JsonLinesStore:
     """Writes each record as one line with a single append, then registers it in the state."""
 
-    def __init__(self, archive_dir: str, state: State, stats: StatsCollector | None,
-                 fsync: bool = False, worker: str = "") -> None:
+    def __init__(
+        self, archive_dir: str, state: State, stats: StatsCollector | None, fsync: bool = False, worker: str = ""
+    ) -> None:
         self.archive_dir = Path(archive_dir)
         self.state = state
         self.count = Counts(stats)
@@ -51,8 +52,13 @@ class JsonLinesStore:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesStore:
         settings = crawler.settings
-        return cls(setting(settings, "ARCHIVE_DIR"), open_state(crawler), crawler.stats,
-                   bool_setting(settings, "ARCHIVE_FSYNC"), setting(settings, "WORKER_ID"))
+        return cls(
+            setting(settings, "ARCHIVE_DIR"),
+            open_state(crawler),
+            crawler.stats,
+            bool_setting(settings, "ARCHIVE_FSYNC"),
+            setting(settings, "WORKER_ID"),
+        )
 
     def open_spider(self) -> None:
         # Counted once: crawlall's spiders share one state, and recovery ran once for all of them.

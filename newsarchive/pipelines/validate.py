@@ -55,9 +55,14 @@ def _has_host(url: str) -> bool:
         return False
 
 
-def problems(record: dict[str, Any], today: date, min_body: int = 20,
-             title_bounds: tuple[int, int] = (2, 200), chrome: SiteChrome | None = None,
-             max_chrome: float = 0.5) -> list[str]:
+def problems(
+    record: dict[str, Any],
+    today: date,
+    min_body: int = 20,
+    title_bounds: tuple[int, int] = (2, 200),
+    chrome: SiteChrome | None = None,
+    max_chrome: float = 0.5,
+) -> list[str]:
     """The reasons a record must not be archived (empty when it is fine).
 
     >>> good = {"id": "jilin:1", "source": "jilin", "url": "https://news.cnjiwang.com/a/202002/1.html",
@@ -160,10 +165,14 @@ class SchemaCheck:
 
 def rules(settings: BaseSettings) -> dict[str, Any]:
     """The limits :func:`problems` applies, as the crawl's settings give them."""
-    return {"min_body": int_setting(settings, "VALIDATE_MIN_BODY_CHARS"),
-            "title_bounds": (int_setting(settings, "VALIDATE_MIN_TITLE_CHARS"),
-                             int_setting(settings, "VALIDATE_MAX_TITLE_CHARS")),
-            "max_chrome": float_setting(settings, "CHROME_MAX_SHARE")}
+    return {
+        "min_body": int_setting(settings, "VALIDATE_MIN_BODY_CHARS"),
+        "title_bounds": (
+            int_setting(settings, "VALIDATE_MIN_TITLE_CHARS"),
+            int_setting(settings, "VALIDATE_MAX_TITLE_CHARS"),
+        ),
+        "max_chrome": float_setting(settings, "CHROME_MAX_SHARE"),
+    }
 
 
 def refusals(record: dict[str, Any], schema: SchemaCheck | None, **limits: Any) -> tuple[list[str], list[str]]:
@@ -180,8 +189,15 @@ def refusals(record: dict[str, Any], schema: SchemaCheck | None, **limits: Any) 
 class ValidatePipeline:
     """Rejects records that are incomplete, malformed or implausible."""
 
-    def __init__(self, archive_dir: str, state: ArticleOutcomes, stats: StatsCollector | None,
-                 limits: dict[str, Any], worker: str = "", chrome: SiteChrome | None = None) -> None:
+    def __init__(
+        self,
+        archive_dir: str,
+        state: ArticleOutcomes,
+        stats: StatsCollector | None,
+        limits: dict[str, Any],
+        worker: str = "",
+        chrome: SiteChrome | None = None,
+    ) -> None:
         self.rejects = DailyFiles(Path(archive_dir) / "rejects", worker)
         self.state = state
         self.count = Counts(stats)
@@ -191,8 +207,14 @@ class ValidatePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
         s = crawler.settings
-        return cls(setting(s, "ARCHIVE_DIR"), open_state(crawler), crawler.stats, rules(s), setting(s, "WORKER_ID"),
-                   site_chrome(crawler))
+        return cls(
+            setting(s, "ARCHIVE_DIR"),
+            open_state(crawler),
+            crawler.stats,
+            rules(s),
+            setting(s, "WORKER_ID"),
+            site_chrome(crawler),
+        )
 
     def open_spider(self) -> None:
         self.validator = SchemaCheck(SCHEMA)
@@ -212,11 +234,20 @@ class ValidatePipeline:
 
     def reject(self, record: dict[str, Any], reasons: list[str]) -> None:
         day = datetime.now(UTC).date().isoformat()
-        self.rejects.append(day, {"reason": reasons[0], "reasons": reasons, "source": record.get("source"),
-                                  "url": record.get("url"), "item": record})
+        self.rejects.append(
+            day,
+            {
+                "reason": reasons[0],
+                "reasons": reasons,
+                "source": record.get("source"),
+                "url": record.get("url"),
+                "item": record,
+            },
+        )
         if record.get("id") and record.get("url"):
-            self.state.record(str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"),
-                              reason=",".join(reasons))
+            self.state.record(
+                str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"), reason=",".join(reasons)
+            )
         self.count(counts.REJECTED)
         for reason in reasons:
             self.count(counts.rejected(reason))

@@ -32,17 +32,38 @@ if TYPE_CHECKING:
 
 CRUMB_LABEL = re.compile(CRUMB_LABELS)
 # Where the article ends: what follows is the page's, not the article's.
-END_MARKERS = ("上一篇", "下一篇", "相关新闻", "相关阅读", "相关文章", "延伸阅读", "推荐阅读", "猜你喜欢", "免责声明",
-               "分享到", "【打印】", "【关闭】", "打印本页", "关闭窗口", "网友评论", "最新消息",
-               # a copyright or infringement notice after the text: the article has ended
-               "反侵权公告", "版权声明", "特别声明", "侵权举报")
+END_MARKERS = (
+    "上一篇",
+    "下一篇",
+    "相关新闻",
+    "相关阅读",
+    "相关文章",
+    "延伸阅读",
+    "推荐阅读",
+    "猜你喜欢",
+    "免责声明",
+    "分享到",
+    "【打印】",
+    "【关闭】",
+    "打印本页",
+    "关闭窗口",
+    "网友评论",
+    "最新消息",
+    # a copyright or infringement notice after the text: the article has ended
+    "反侵权公告",
+    "版权声明",
+    "特别声明",
+    "侵权举报",
+)
 CAPTION_HINT = re.compile(
-    r"caption|(?:pic|img|photo|image)[_-]?(?:txt|text|desc|note|info|title|sm)|tuwen|tpsm|tusm|desc", re.I)
+    r"caption|(?:pic|img|photo|image)[_-]?(?:txt|text|desc|note|info|title|sm)|tuwen|tpsm|tusm|desc", re.I
+)
 SUBTITLE_HINT = re.compile(r"sub_?title|subtit|fu_?title|futi|yinti|sub-head|subhead|lead", re.I)
 _CAPTION_MARKS = "◎▲△"
 # A line that only says where the text came from (来源：新华社, （来源：…）): a field, not body text.
 _SOURCE_LINE = re.compile(
-    r"^[（(【\[]?\s*(?:本文)?(?:来源|來源|稿源|出处)\s*[:：]\s*(?P<origin>[^\s:：（）()【】\[\]]{2,30})\s*[）)】\]]?$")
+    r"^[（(【\[]?\s*(?:本文)?(?:来源|來源|稿源|出处)\s*[:：]\s*(?P<origin>[^\s:：（）()【】\[\]]{2,30})\s*[）)】\]]?$"
+)
 # A field of the article's head, labelled: 来源：…, 作者：…, 时间：…
 _LABELLED_FIELD = re.compile(r"(?:来源|來源|作者|时间|時間|日期|发布|發布|编辑|編輯)\s*[:：]")
 # A commentary signed by its paper, in brackets: （高原日报评论员）, （本报特约评论员）
@@ -89,8 +110,13 @@ class LineRules:
         bracketed = text[:1] in "(（" and text[-1:] in ")）"
         if len(text) > 120 or (not bracketed and len(SENTENCE_MARKS.findall(text)) > 4):
             return False
-        return (line.centred or bracketed or line.element.tag == "figcaption" or bool(CAPTION_HINT.search(line.hint))
-                or reads_as_caption(text))
+        return (
+            line.centred
+            or bracketed
+            or line.element.tag == "figcaption"
+            or bool(CAPTION_HINT.search(line.hint))
+            or reads_as_caption(text)
+        )
 
     def skip_line(self, line: Line) -> bool:
         """A line of the page's chrome inside the text column: share buttons, pagers, crumbs, a
@@ -98,15 +124,23 @@ class LineRules:
         itself). A sentence with a chrome phrase inside stays, and validation rejects the record
         as chrome_in_body rather than the text being cut."""
         text = line.text
-        return (is_chrome_line(text) or CRUMB_LABEL.match(text) is not None or line.links * 2 > len(text)
-                or text.startswith(END_MARKERS))
+        return (
+            is_chrome_line(text)
+            or CRUMB_LABEL.match(text) is not None
+            or line.links * 2 > len(text)
+            or text.startswith(END_MARKERS)
+        )
 
     def is_subtitle(self, line: Line, read: BodyParts) -> bool:
         """Before the first line of text: a line opening or closing with ——, one in a sub-title
         class, or a centred bold one above any picture."""
         text = line.text
-        return (text.startswith("——") or text.endswith("——") or bool(SUBTITLE_HINT.search(line.hint))
-                or (line.centred and line.strong and not read.images))
+        return (
+            text.startswith("——")
+            or text.endswith("——")
+            or bool(SUBTITLE_HINT.search(line.hint))
+            or (line.centred and line.strong and not read.images)
+        )
 
     def byline(self, text: str, lines: Sequence[Line], i: int) -> list[str] | None:
         """The names of a byline line, or None for any other line: marked (■, 记者, 文/…), or bare
@@ -121,8 +155,14 @@ class LineRules:
         the next report's sub-head or 本网讯."""
         if i == 0:
             return False
-        following = next((line for line in lines[i + 1:] if line.image is None and not self.skip_line(line)
-                          and not is_site_chrome(line.text)), None)
+        following = next(
+            (
+                line
+                for line in lines[i + 1 :]
+                if line.image is None and not self.skip_line(line) and not is_site_chrome(line.text)
+            ),
+            None,
+        )
         if following is None:
             return True
         text = following.text
@@ -165,9 +205,17 @@ def read_head_line(line: Line, read: BodyParts) -> None:
         read.authors += byline.names
     elif editors:
         read.editors += editors
-    elif (SUBTITLE_HINT.search(line.hint) or line.element.tag in ("h2", "h3", "h4")
-          or text.startswith("——") or text.endswith("——")) and not is_site_chrome(text) \
-            and not CRUMB_LABEL.search(text) and len(text) <= 80:
+    elif (
+        (
+            SUBTITLE_HINT.search(line.hint)
+            or line.element.tag in ("h2", "h3", "h4")
+            or text.startswith("——")
+            or text.endswith("——")
+        )
+        and not is_site_chrome(text)
+        and not CRUMB_LABEL.search(text)
+        and len(text) <= 80
+    ):
         read.subtitles.append(text)
 
 

@@ -31,10 +31,28 @@ CHROME_PHRASES = (
     "您的位置:",
 )
 # Lines starting with these are chrome too, though the words can occur inside real sentences.
-CHROME_LINE_STARTS = (*CHROME_PHRASES, "最新消息", "相关新闻", "相关阅读", "分享到", "版权所有", "滚动新闻", "责任编辑",
-                      # share buttons, video boxes, platform notices and their headings
-                      "分享让更多人看到", "转播到", "精彩视频", "热点栏目", "热门推荐", "反侵权公告", "侵权举报",
-                      "声明：该文观点仅代表作者本人", "声明:该文观点仅代表作者本人", "特别声明：", "特别声明:")
+CHROME_LINE_STARTS = (
+    *CHROME_PHRASES,
+    "最新消息",
+    "相关新闻",
+    "相关阅读",
+    "分享到",
+    "版权所有",
+    "滚动新闻",
+    "责任编辑",
+    # share buttons, video boxes, platform notices and their headings
+    "分享让更多人看到",
+    "转播到",
+    "精彩视频",
+    "热点栏目",
+    "热门推荐",
+    "反侵权公告",
+    "侵权举报",
+    "声明：该文观点仅代表作者本人",
+    "声明:该文观点仅代表作者本人",
+    "特别声明：",
+    "特别声明:",
+)
 
 
 # Lines about the article rather than of it: its original title, where it was first published,
@@ -46,7 +64,8 @@ _NOTE_LINE = re.compile(
 )
 # Captions and picture credits: how they open, and how credits end.
 _CAPTION_START = re.compile(
-    r"(?:图片来源|圖片來源|图源|圖源|图片|圖片)\s*[:：]|[◎●▲△]?\s*(?:图|圖)\s*[:：︱|｜]|图为|圖為")
+    r"(?:图片来源|圖片來源|图源|圖源|图片|圖片)\s*[:：]|[◎●▲△]?\s*(?:图|圖)\s*[:：︱|｜]|图为|圖為"
+)
 _CREDIT_ENDS = ("供图", "供圖", "翻摄", "翻攝", "资料图", "資料圖")
 
 

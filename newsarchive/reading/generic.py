@@ -103,8 +103,9 @@ def _inside(element: HtmlElement, container: HtmlElement) -> bool:
 # --- the reader ----------------------------------------------------------------------------------
 
 
-def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = (),
-              rules: LineRules = GENERIC) -> Reading:
+def read_page(
+    root: HtmlElement, base_url: str, site_names: tuple[str, ...] = (), rules: LineRules = GENERIC
+) -> Reading:
     """Read an article page whose template no selector knows (the text column's lines through
     the one classifier, with ``rules``: a portal's own, whose outlets its datelines name)."""
     lines = page_lines(root, base_url)
@@ -130,10 +131,13 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
         if i not in skip and lines[i].image is None:
             read_head_line(lines[i], reading)
     if container is not None:
-        column = [line for i, (line, ok) in enumerate(zip(lines, inside, strict=True))
-                  if ok and i not in skip and (title_at is None or i > title_at)]
+        column = [
+            line
+            for i, (line, ok) in enumerate(zip(lines, inside, strict=True))
+            if ok and i not in skip and (title_at is None or i > title_at)
+        ]
     else:  # no prose anywhere: what follows the headline is all there is, and validation judges it
-        column = lines[max(skip, default=-1) + 1:]
+        column = lines[max(skip, default=-1) + 1 :]
     read_body(column, rules, reading)
     # Editor, author and source lines outside the body: under it or in the page's foot.
     for line in lines[first_body:]:
@@ -152,20 +156,30 @@ def read_page(root: HtmlElement, base_url: str, site_names: tuple[str, ...] = ()
     return reading
 
 
-def _read_title(root: HtmlElement, lines: list[Line], first_prose: int, site_names: tuple[str, ...],
-                reading: Reading) -> int | None:
+def _read_title(
+    root: HtmlElement, lines: list[Line], first_prose: int, site_names: tuple[str, ...], reading: Reading
+) -> int | None:
     """The headline: the heading the ``<title>`` starts with, else the first heading or centred
     bold line above the body's first line of prose, else the ``<title>`` without the site's name.
     Returns its line."""
     page_title = clean_text(" ".join(xpath("//head/title//text()")(root)))
     squashed = page_title.replace(" ", "")
-    candidates = [i for i, line in enumerate(lines[: first_prose + 1])
-                  if line.image is None and 2 <= len(line.text) <= 80 and not line.links * 2 > len(line.text)
-                  and (line.element.tag in _HEADINGS or (line.strong and line.centred)
-                       or (_TITLE_HINT.search(own_names(line.element)) and not SUBTITLE_HINT.search(line.hint))
-                       or (len(line.text) >= 4 and squashed.startswith(line.text.replace(" ", ""))))
-                  and line.text not in site_names and not is_site_chrome(line.text)
-                  and not (len(line.text) <= 40 and parse_published(line.text))]  # a date line is no headline
+    candidates = [
+        i
+        for i, line in enumerate(lines[: first_prose + 1])
+        if line.image is None
+        and 2 <= len(line.text) <= 80
+        and not line.links * 2 > len(line.text)
+        and (
+            line.element.tag in _HEADINGS
+            or (line.strong and line.centred)
+            or (_TITLE_HINT.search(own_names(line.element)) and not SUBTITLE_HINT.search(line.hint))
+            or (len(line.text) >= 4 and squashed.startswith(line.text.replace(" ", "")))
+        )
+        and line.text not in site_names
+        and not is_site_chrome(line.text)
+        and not (len(line.text) <= 40 and parse_published(line.text))
+    ]  # a date line is no headline
     matching = [i for i in candidates if squashed.startswith(lines[i].text.replace(" ", ""))]
     if not matching:
         matching = [i for i in candidates if len(lines[i].text) >= 6 and lines[i].text.replace(" ", "") in squashed]
@@ -212,8 +226,11 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
         reading.published = published
         # The outlet: after a 来源 label on the date line or a line beside it; else the name printed
         # before the date (甘孜日报 2020年02月02日) or right after it (2020-02-02 10:07 高原晚报).
-        sources = [read_source_label(normalize_space(lines[j].text)) for j in (i, i + 1, i - 1, i + 2)
-                   if 0 <= j < len(lines) and len(lines[j].text) <= 120]
+        sources = [
+            read_source_label(normalize_space(lines[j].text))
+            for j in (i, i + 1, i - 1, i + 2)
+            if 0 <= j < len(lines) and len(lines[j].text) <= 120
+        ]
         origin = next((o for o in sources if o), None)
         if origin:
             reading.origin = origin
@@ -221,7 +238,7 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
         else:
             at = text.find(published.raw)
             before = clean_origin(text[:at].strip(" |｜/-—")) or ""
-            after = text[at + len(published.raw):].split()
+            after = text[at + len(published.raw) :].split()
             above = lines[i - 1].text if i - 1 > (title_at if title_at is not None else -1) else ""
             if _outlet_like(before):
                 reading.origin = before
@@ -241,8 +258,16 @@ def _read_info(lines: list[Line], title_at: int | None, first_body: int, reading
 _URL = re.compile(r"https?://\S+|www\.\S+")
 # Elements named for a date: an e-paper's edition date, a date line built by a script.
 _DATE_HINT = re.compile(r"date|time|riqi|shijian|fbsj|publish", re.I)
-_META_DATES = ("article:published_time", "pubdate", "publishdate", "PubDate", "publish_time", "datePublished",
-               "og:release_date", "created")
+_META_DATES = (
+    "article:published_time",
+    "pubdate",
+    "publishdate",
+    "PubDate",
+    "publish_time",
+    "datePublished",
+    "og:release_date",
+    "created",
+)
 
 
 def _headline_above(lines: list[Line], info_at: int, reading: Reading) -> int | None:
@@ -250,8 +275,14 @@ def _headline_above(lines: list[Line], info_at: int, reading: Reading) -> int | 
     line printed right above the date line. Returns its line."""
     for i in range(info_at - 1, max(-1, info_at - 3), -1):
         text = lines[i].text
-        if (lines[i].image is None and 4 <= len(text) <= 80 and not lines[i].links * 2 > len(text)
-                and "。" not in text and not is_site_chrome(text) and not CRUMB_LABEL.search(text)):
+        if (
+            lines[i].image is None
+            and 4 <= len(text) <= 80
+            and not lines[i].links * 2 > len(text)
+            and "。" not in text
+            and not is_site_chrome(text)
+            and not CRUMB_LABEL.search(text)
+        ):
             reading.title = text
             return i
     return None
@@ -317,7 +348,7 @@ def _trail(holder: HtmlElement) -> list[str]:
             return
         label = CRUMB_LABEL.search(text)
         if label:
-            text = text[label.end():].lstrip(" :：\u3000\xa0")
+            text = text[label.end() :].lstrip(" :：\u3000\xa0")
         pieces.extend(p for p in (clean_text(t) for t in _CRUMB_SEPARATORS.split(text)) if p)
 
     def visit(element: HtmlElement, depth: int) -> None:

@@ -18,8 +18,19 @@ from newsarchive.reading.page import BLOCK_TAGS, SKIP_TAGS, absolute, is_centred
 from newsarchive.reading.text import clean_text
 
 # HTML5 sectioning elements are blocks too (the portal readers' list predates them).
-_BLOCKS = BLOCK_TAGS | {"header", "footer", "main", "aside", "address", "hgroup", "details", "summary",
-                        "fieldset", "hr", "menu"}
+_BLOCKS = BLOCK_TAGS | {
+    "header",
+    "footer",
+    "main",
+    "aside",
+    "address",
+    "hgroup",
+    "details",
+    "summary",
+    "fieldset",
+    "hr",
+    "menu",
+}
 _ICON = re.compile(r"logo|icon|share|qrcode|erweima|ewm|weixin|wechat|banner|ad_|/ad/|spacer|blank\.gif|arrow", re.I)
 # Never article text, whatever they hold: tickers, hidden blocks (share widgets repeat the title).
 _SKIP = frozenset({*SKIP_TAGS, "marquee", "nav", "select", "form"})
@@ -132,8 +143,9 @@ def _walk(block: HtmlElement, base_url: str, lines: list[Line], depth: int) -> N
     run.flush(lines)
 
 
-def _children(element: HtmlElement, base_url: str, run: _Run, lines: list[Line], link: bool, bold: bool,
-              depth: int) -> None:
+def _children(
+    element: HtmlElement, base_url: str, run: _Run, lines: list[Line], link: bool, bold: bool, depth: int
+) -> None:
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
         if not tag or tag in _SKIP or _HIDDEN.search(child.get("style") or ""):
@@ -148,8 +160,9 @@ def _children(element: HtmlElement, base_url: str, run: _Run, lines: list[Line],
         run.add(child.tail, link, bold)
 
 
-def _inline(element: HtmlElement, base_url: str, run: _Run, lines: list[Line], link: bool, bold: bool,
-            depth: int) -> None:
+def _inline(
+    element: HtmlElement, base_url: str, run: _Run, lines: list[Line], link: bool, bold: bool, depth: int
+) -> None:
     """An inline element, in document order: pictures and ``<br>`` end the line, text joins it."""
     tag = element.tag
     if tag == "img":

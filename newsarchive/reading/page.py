@@ -12,8 +12,35 @@ from lxml.html import HtmlElement
 # Elements whose text is never article text (ruby annotations included: rt holds the pinyin).
 SKIP_TAGS = frozenset({"script", "style", "noscript", "rt", "rp", "iframe", "object", "select", "textarea", "button"})
 BLOCK_TAGS = frozenset(
-    {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "center", "section", "article",
-     "blockquote", "table", "tbody", "thead", "tr", "td", "th", "dl", "dt", "dd", "figure", "figcaption", "pre"}
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "center",
+        "section",
+        "article",
+        "blockquote",
+        "table",
+        "tbody",
+        "thead",
+        "tr",
+        "td",
+        "th",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "figcaption",
+        "pre",
+    }
 )
 _CENTRED = re.compile(r"text-align\s*:\s*center", re.I)
 

@@ -31,8 +31,13 @@ from newsarchive.reading.text import clean_text, normalize_space
 def load_parts(read: BodyParts, loader: ArticleLoader) -> None:
     """What the classifier read, into the record at once; the outlet only when the date line
     named none."""
-    for name, values in (("subtitle", read.subtitles), ("authors", read.authors), ("editors", read.editors),
-                         ("body", read.body), ("images", read.images)):
+    for name, values in (
+        ("subtitle", read.subtitles),
+        ("authors", read.authors),
+        ("editors", read.editors),
+        ("body", read.body),
+        ("images", read.images),
+    ):
         if values:  # an empty list adds nothing: not worth the loader's processing
             loader.add_value(name, values)
     if read.origin and not loader.get_collected_values("origin"):
@@ -97,8 +102,11 @@ class PortalReader(LineRules):
         body = self.find_body(page)
         if body is not None:
             collected = loader.get_collected_values("origin")
-            read = BodyParts(title=loader.get_output_value("title") or "", origin=collected[0] if collected else None,
-                             origin_labelled=bool(collected))
+            read = BodyParts(
+                title=loader.get_output_value("title") or "",
+                origin=collected[0] if collected else None,
+                origin_labelled=bool(collected),
+            )
             load_parts(read_body(container_lines(body, response.url), self, read), loader)
         self.read_more(page, response, loader)
         return loader.load_item()
@@ -106,8 +114,9 @@ class PortalReader(LineRules):
     def read_generic(self, response: TextResponse) -> Article:
         """The page read by :func:`newsarchive.reading.generic.read_page` (the classifier's own
         predicates, the portal's outlets), cleaned by the portal's loader."""
-        reading = read_page(response.selector.root, response.url, (self.site, *self.site_names),
-                            LineRules.with_outlets(self.outlets))
+        reading = read_page(
+            response.selector.root, response.url, (self.site, *self.site_names), LineRules.with_outlets(self.outlets)
+        )
         loader = self.loader(response)
         loader.add_value("title", reading.title)
         loader.add_value("subtitle", reading.subtitles)
@@ -197,8 +206,9 @@ class PortalReader(LineRules):
 
     def loader(self, response: TextResponse) -> ArticleLoader:
         # The response's own selector: the page is parsed once, not again for the loader.
-        return self.loader_class(selector=response.selector, response=response,
-                                 site_names=(self.site, *self.site_names))
+        return self.loader_class(
+            selector=response.selector, response=response, site_names=(self.site, *self.site_names)
+        )
 
 
 def portal_reading_holds(item: Article) -> bool:

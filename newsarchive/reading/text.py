@@ -82,7 +82,6 @@ def clean_text(text: str) -> str:
     return normalize_space(strip_pinyin(text))
 
 
-
 # --- small helpers -----------------------------------------------------------------------------
 
 

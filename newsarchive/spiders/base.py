@@ -54,20 +54,58 @@ class ListPage(NamedTuple):
 
 
 # The portal contract. What a portal states (class data; ``*_selectors`` of its own are allowed too):
-PORTAL_DATA = frozenset({
-    "name", "site", "site_names", "outlets", "allowed_domains", "default_start_urls", "sample_article",
-    "host_pattern", "article_pattern", "list_pattern",  # URL rules
-    "title_selectors", "date_selectors", "crumb_selectors", "body_selectors", "date_label", "date_lines",
-    "loader_class", "custom_settings",
-})
+PORTAL_DATA = frozenset(
+    {
+        "name",
+        "site",
+        "site_names",
+        "outlets",
+        "allowed_domains",
+        "default_start_urls",
+        "sample_article",
+        "host_pattern",
+        "article_pattern",
+        "list_pattern",  # URL rules
+        "title_selectors",
+        "date_selectors",
+        "crumb_selectors",
+        "body_selectors",
+        "date_label",
+        "date_lines",
+        "loader_class",
+        "custom_settings",
+    }
+)
 # What it may override: the URL hooks (below) and the reading hooks (PortalReader, LineRules).
-PORTAL_HOOKS = frozenset({
-    "canonical_article", "canonical_list", "next_links", "more_pages", "related_articles",
-    "read_more", "is_caption", "skip_line", "is_subtitle", "byline", "ends_a_report", "body_line",
-})
+PORTAL_HOOKS = frozenset(
+    {
+        "canonical_article",
+        "canonical_list",
+        "next_links",
+        "more_pages",
+        "related_articles",
+        "read_more",
+        "is_caption",
+        "skip_line",
+        "is_subtitle",
+        "byline",
+        "ends_a_report",
+        "body_line",
+    }
+)
 # What a portal must state itself (the base has no sensible value for them).
-PORTAL_REQUIRED = ("name", "site", "allowed_domains", "default_start_urls", "sample_article", "host_pattern",
-                   "article_pattern", "list_pattern", "canonical_article", "canonical_list")
+PORTAL_REQUIRED = (
+    "name",
+    "site",
+    "allowed_domains",
+    "default_start_urls",
+    "sample_article",
+    "host_pattern",
+    "article_pattern",
+    "list_pattern",
+    "canonical_article",
+    "canonical_list",
+)
 
 
 class PortalSpider(PortalReader, scrapy.Spider):
@@ -80,16 +118,27 @@ class PortalSpider(PortalReader, scrapy.Spider):
         super().__init_subclass__(**kwargs)
         if not portal:
             return
-        stray = sorted(name for name in vars(cls) if not name.startswith("_") and not name.endswith("_selectors")
-                       and name not in PORTAL_DATA and name not in PORTAL_HOOKS)
+        stray = sorted(
+            name
+            for name in vars(cls)
+            if not name.startswith("_")
+            and not name.endswith("_selectors")
+            and name not in PORTAL_DATA
+            and name not in PORTAL_HOOKS
+        )
         if stray:
-            raise TypeError(f"{cls.__name__} states {', '.join(stray)}: a portal states only "
-                            f"{', '.join(sorted(PORTAL_DATA))}, its own *_selectors and _private helpers, and "
-                            f"overrides only {', '.join(sorted(PORTAL_HOOKS))}")
+            raise TypeError(
+                f"{cls.__name__} states {', '.join(stray)}: a portal states only "
+                f"{', '.join(sorted(PORTAL_DATA))}, its own *_selectors and _private helpers, and "
+                f"overrides only {', '.join(sorted(PORTAL_HOOKS))}"
+            )
         if not getattr(cls, "name", None):
             return  # a base for a family of portals: Scrapy lists no spider without a name
-        missing = [name for name in PORTAL_REQUIRED if getattr(cls, name, None) in (None, "")
-                   or getattr(cls, name) is getattr(PortalSpider, name, None)]
+        missing = [
+            name
+            for name in PORTAL_REQUIRED
+            if getattr(cls, name, None) in (None, "") or getattr(cls, name) is getattr(PortalSpider, name, None)
+        ]
         if missing:
             raise TypeError(f"{cls.__name__} must state {', '.join(missing)}")
         for name in ("host_pattern", "article_pattern", "list_pattern"):
@@ -100,8 +149,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
     default_start_urls: ClassVar[tuple[str, ...]]
     sample_article: ClassVar[str]  # a one-page article that `scrapy check` reads (see newsarchive/spiders/contracts.py)
 
-    def __init__(self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, start_urls: str | Iterable[str] | None = None, full: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         if isinstance(start_urls, str):
             start_urls = start_urls.split(",")
@@ -113,6 +163,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.retrying: set[str] = set()  # pending articles this run already requested again
         self.owed: set[str] = set()  # list pages whose walk is owed (read from the state, kept current)
         self.list_requests = 0  # list pages this run asked for (MAX_LIST_PAGES)
+
     # --- URL rules: a portal declares its patterns and writes the canonical forms --------------
     # Matched against the host name, and against the path (``/`` when empty); http(s) only.
     host_pattern: ClassVar[re.Pattern[str]]
@@ -160,8 +211,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
 
     def next_links(self, response: TextResponse) -> list[str]:
         """Where a list page continues: by default its 下一页 link."""
-        return [absolute(response.url, href)
-                for href in response.xpath("//a[normalize-space(.)='下一页']/@href").getall()]
+        return [
+            absolute(response.url, href) for href in response.xpath("//a[normalize-space(.)='下一页']/@href").getall()
+        ]
 
     def more_pages(self, response: TextResponse) -> list[str]:
         """URLs of an article's further pages, read from its first page (most articles: none)."""
@@ -181,8 +233,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
             retry, dropped = state.take_pending(self.name, int_setting(self.settings, "PENDING_MAX_ATTEMPTS"))
             for record_id in dropped:
                 self.count("pending_given_up")
-                self.logger.warning("Giving up on %s: no outcome after %s runs", record_id,
-                                    int_setting(self.settings, "PENDING_MAX_ATTEMPTS"))
+                self.logger.warning(
+                    "Giving up on %s: no outcome after %s runs",
+                    record_id,
+                    int_setting(self.settings, "PENDING_MAX_ATTEMPTS"),
+                )
             for _record_id, url in retry:
                 ref = self.article_ref(url)
                 if ref is not None:
@@ -227,8 +282,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if isinstance(response, TextResponse) and textual:
             return response
         self.count("not_text")
-        self.logger.warning("Not a text page, skipped: %s (%s)", response.url,
-                            (response.headers.get("Content-Type") or b"").decode("latin-1"))
+        self.logger.warning(
+            "Not a text page, skipped: %s (%s)",
+            response.url,
+            (response.headers.get("Content-Type") or b"").decode("latin-1"),
+        )
         return None
 
     def parse_list(self, response: Response) -> Iterator[Any]:
@@ -261,8 +319,13 @@ class PortalSpider(PortalReader, scrapy.Spider):
         # below this page is owed (an earlier run could not read a page above the ones below).
         streak = 0 if new else response.meta.get("known_streak", 0) + 1
         owed = bool(response.meta.get("owed"))
-        if (self.full or self.resume_walk or owed or state is None
-                or streak < int_setting(self.settings, "INCREMENTAL_DEPTH")):
+        if (
+            self.full
+            or self.resume_walk
+            or owed
+            or state is None
+            or streak < int_setting(self.settings, "INCREMENTAL_DEPTH")
+        ):
             for url in page.next_pages:
                 if self.list_requests >= int_setting(self.settings, "MAX_LIST_PAGES"):
                     # An endless pager, or a backlog too long for one run: the next run goes on from here.
@@ -314,8 +377,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
         self.count("list_failed")
         if self.archive_state is not None:
             self.owe(request.url, f"HTTP {status}" if status else type(failure.value).__name__)
-        self.logger.error("List page not read, the walk below it is owed to the next run: %s (%s)", request.url,
-                          f"HTTP {status}" if status else repr(failure.value))
+        self.logger.error(
+            "List page not read, the walk below it is owed to the next run: %s (%s)",
+            request.url,
+            f"HTTP {status}" if status else repr(failure.value),
+        )
 
     def remembered_list(self, url: str) -> ListPage:
         state = self.archive_state
@@ -324,20 +390,30 @@ class PortalSpider(PortalReader, scrapy.Spider):
             return ListPage([], [])
         return ListPage(list(shown.get("articles", [])), list(shown.get("next", [])))
 
-    def list_request(self, url: str, callback: Any = None, meta: dict[str, Any] | None = None,
-                     dont_filter: bool = False) -> scrapy.Request:
+    def list_request(
+        self, url: str, callback: Any = None, meta: dict[str, Any] | None = None, dont_filter: bool = False
+    ) -> scrapy.Request:
         # List pages go ahead of articles: they are few, and each one read puts a page of articles
         # on the queue. Behind the articles they would be read one at a time, and the frontier
         # (every worker's share of it) would hold only the last list page's articles.
         self.list_requests += 1
-        return scrapy.Request(url, callback=callback or self.parse_list, errback=self.list_failed,
-                              priority=LIST_PRIORITY, dont_filter=dont_filter,
-                              meta={"list_page": True, "handle_httpstatus_list": [304], **(meta or {})})
+        return scrapy.Request(
+            url,
+            callback=callback or self.parse_list,
+            errback=self.list_failed,
+            priority=LIST_PRIORITY,
+            dont_filter=dont_filter,
+            meta={"list_page": True, "handle_httpstatus_list": [304], **(meta or {})},
+        )
 
     def article_request(self, ref: ArticleRef) -> scrapy.Request:
-        return scrapy.Request(ref.url, callback=self.parse_article, errback=self.article_failed,
-                              priority=ARTICLE_PRIORITY,
-                              meta={"record_id": self.record_id(ref)})
+        return scrapy.Request(
+            ref.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            priority=ARTICLE_PRIORITY,
+            meta={"record_id": self.record_id(ref)},
+        )
 
     def new_article_requests(self, refs: Iterable[ArticleRef]) -> list[scrapy.Request]:
         """Requests for the articles not known yet, each noted as pending first (a crash between
@@ -368,8 +444,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
             self.logger.info("Article not requested (%s): %s", failure.value, request.url)
             return
         self.count("article_failed")
-        self.logger.error("Article not fetched, tried again next run: %s (%s)", request.url,
-                          f"HTTP {status}" if status else repr(failure.value))
+        self.logger.error(
+            "Article not fetched, tried again next run: %s (%s)",
+            request.url,
+            f"HTTP {status}" if status else repr(failure.value),
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -383,8 +462,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
         article already requested is refused the same way, and is no news."""
         if "record_id" in request.meta and request.meta.get("redirect_urls"):
             self.count("article_dropped")
-            self.logger.info("Article request dropped as already seen in this run: %s (redirected from %s)",
-                             request.url, ", ".join(request.meta["redirect_urls"]))
+            self.logger.info(
+                "Article request dropped as already seen in this run: %s (redirected from %s)",
+                request.url,
+                ", ".join(request.meta["redirect_urls"]),
+            )
 
     def closed(self, reason: str) -> None:
         if reason == "finished" and self.archive_state is not None:
@@ -459,15 +541,19 @@ class PortalSpider(PortalReader, scrapy.Spider):
 
     def part_request(self, item: dict[str, Any], parts: list[str], state: dict[str, Any]) -> scrapy.Request:
         return scrapy.Request(
-            parts[0], callback=self.parse_part, errback=self.part_failed, priority=PART_PRIORITY,
+            parts[0],
+            callback=self.parse_part,
+            errback=self.part_failed,
+            priority=PART_PRIORITY,
             # Not filtered: a part is asked for only when its first page was, and a shared seen-set
             # of an earlier run may still hold it.
             dont_filter=True,
             cb_kwargs={"item": item, "parts": parts[1:], "state": state},
         )
 
-    def parse_part(self, response: Response, item: dict[str, Any], parts: list[str],
-                   state: dict[str, Any]) -> Iterator[Any]:
+    def parse_part(
+        self, response: Response, item: dict[str, Any], parts: list[str], state: dict[str, Any]
+    ) -> Iterator[Any]:
         text = self.text_response(response)
         if text is None:
             self.count("article_part_failed")
@@ -508,15 +594,25 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if not todo:
             return record
         url = record["images"][todo[0]]["url"]
-        return self.picture_request(url, self.picture_captured, self.picture_failed,
-                                    {"record": record, "todo": todo})
+        return self.picture_request(url, self.picture_captured, self.picture_failed, {"record": record, "todo": todo})
 
-    def picture_request(self, url: str, callback: Any, errback: Any,
-                        cb_kwargs: dict[str, Any] | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=errback, priority=PART_PRIORITY, dont_filter=True,
-                              meta={"dont_retry": True, "handle_httpstatus_all": True, "picture": True,
-                                    "download_maxsize": int_setting(self.settings, "IMAGES_MAX_SIZE")},
-                              cb_kwargs=cb_kwargs or {})
+    def picture_request(
+        self, url: str, callback: Any, errback: Any, cb_kwargs: dict[str, Any] | None = None
+    ) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=errback,
+            priority=PART_PRIORITY,
+            dont_filter=True,
+            meta={
+                "dont_retry": True,
+                "handle_httpstatus_all": True,
+                "picture": True,
+                "download_maxsize": int_setting(self.settings, "IMAGES_MAX_SIZE"),
+            },
+            cb_kwargs=cb_kwargs or {},
+        )
 
     def picture_outcome(self, url: str, reason: str | None) -> None:
         """Count a picture's capture or the reason it failed; one that may pass (a 5xx, a time-out)
@@ -533,8 +629,10 @@ class PortalSpider(PortalReader, scrapy.Spider):
             state.owe_picture(self.name, url, reason)
 
     def picture_retried(self, response: Response) -> Iterator[Any]:
-        self.picture_outcome(response.url, None if response.status == 200 and response.meta.get(META_WARC_RECORD)
-                             else f"http_{response.status}")
+        self.picture_outcome(
+            response.url,
+            None if response.status == 200 and response.meta.get(META_WARC_RECORD) else f"http_{response.status}",
+        )
         return iter(())
 
     def picture_retry_failed(self, failure: Any) -> None:
@@ -547,8 +645,11 @@ class PortalSpider(PortalReader, scrapy.Spider):
             image.update({k: kept[k] for k in ("warc_file", "warc_record_id", "warc_offset", "warc_length")})
             self.picture_outcome(image["url"], None)
         else:
-            reason = "not_recorded" if MISSING in response.flags else (
-                f"http_{response.status}" if response.status != 200 else "not_kept")
+            reason = (
+                "not_recorded"
+                if MISSING in response.flags
+                else (f"http_{response.status}" if response.status != 200 else "not_kept")
+            )
             image["capture"] = reason
             self.picture_outcome(image["url"], reason)
         yield self.next_picture(record, todo[1:])
@@ -570,8 +671,9 @@ class PortalSpider(PortalReader, scrapy.Spider):
     def part_failed(self, failure: Any) -> None:
         # A record missing a page is not archived; the next run tries the whole article again.
         self.count("article_part_failed")
-        self.logger.error("Page of a multi-page article failed, article not archived: %s (%s)",
-                          failure.request.url, failure.value)
+        self.logger.error(
+            "Page of a multi-page article failed, article not archived: %s (%s)", failure.request.url, failure.value
+        )
 
     def finish(self, item: Article, state: dict[str, Any]) -> Article | None:
         """The record, with what the crawl knows (id, canonical URL, pages, hash, script, time);
@@ -580,12 +682,24 @@ class PortalSpider(PortalReader, scrapy.Spider):
         if not on_domains(ref.url, self.allowed_domains):
             self.count(counts.REJECTED)
             self.count(counts.rejected("offsite_url"))
-            self.logger.error("Not archived: %s gave the canonical URL %s, which is not on its allowed_domains %s; "
-                              "fix canonical_article", self.name, ref.url, ", ".join(self.allowed_domains))
+            self.logger.error(
+                "Not archived: %s gave the canonical URL %s, which is not on its allowed_domains %s; "
+                "fix canonical_article",
+                self.name,
+                ref.url,
+                ", ".join(self.allowed_domains),
+            )
             return None
-        finish_record(item, record_id=self.record_id(ref), source=self.name, site=self.site, url=ref.url,
-                      pages=state["total"], crawled_at=state["crawled_at"],
-                      add_simplified=hasattr(self, "crawler") and bool_setting(self.settings, "ADD_SIMPLIFIED"))
+        finish_record(
+            item,
+            record_id=self.record_id(ref),
+            source=self.name,
+            site=self.site,
+            url=ref.url,
+            pages=state["total"],
+            crawled_at=state["crawled_at"],
+            add_simplified=hasattr(self, "crawler") and bool_setting(self.settings, "ADD_SIMPLIFIED"),
+        )
         self.count(counts.ARTICLES_EXTRACTED)
         self.count(counts.extraction(item["extraction"]))
         return item
@@ -631,5 +745,3 @@ def split_url(url: str) -> SplitResult | None:
     except ValueError:
         return None
     return parts
-
-

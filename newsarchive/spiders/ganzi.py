@@ -94,7 +94,7 @@ def _bare_byline_here(text: str, parts: Sequence[Line], i: int) -> bool:
     """
     if i == 0 or text[0] in BYLINE_MARKS:
         return False
-    following = next((p for p in parts[i + 1:] if not p.image and not is_chrome_line(p.text)), None)
+    following = next((p for p in parts[i + 1 :] if not p.image and not is_chrome_line(p.text)), None)
     if following is None:
         return True
     nxt = following.text

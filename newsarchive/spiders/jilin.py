@@ -65,9 +65,11 @@ class JilinSpider(PortalSpider):
 
     def next_links(self, response: TextResponse) -> list[str]:
         # TRS writes the pager with a script; there may be no <a> for the next page at all.
-        links = [absolute(response.url, f"index_{int(current) + 1}.{ext}")
-                 for count, current, name, ext in _PAGER.findall(response.text)
-                 if name == "index" and int(current) + 1 < int(count)]
+        links = [
+            absolute(response.url, f"index_{int(current) + 1}.{ext}")
+            for count, current, name, ext in _PAGER.findall(response.text)
+            if name == "index" and int(current) + 1 < int(count)
+        ]
         return links + super().next_links(response)
 
     def more_pages(self, response: TextResponse) -> list[str]:
@@ -111,7 +113,7 @@ class JilinSpider(PortalSpider):
                     break
                 line = normalize_space(text_of(node))
                 if line.startswith(title) and line.endswith(ref.article_id):
-                    rest = line[len(title): -len(ref.article_id)].split()
+                    rest = line[len(title) : -len(ref.article_id)].split()
                     byline = read_byline(rest[-1]) if len(rest) >= 2 else None
                     return byline.names if byline else []
                 node = node.getparent()

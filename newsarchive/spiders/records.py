@@ -30,8 +30,17 @@ def provenance(response: Response) -> dict[str, Any]:
     return {"url": response.url, **response.meta.get(META_WARC_RECORD, {})}
 
 
-def finish_record(item: Article, *, record_id: str, source: str, site: str, url: str, pages: int, crawled_at: str,
-                  add_simplified: bool = False) -> Article:
+def finish_record(
+    item: Article,
+    *,
+    record_id: str,
+    source: str,
+    site: str,
+    url: str,
+    pages: int,
+    crawled_at: str,
+    add_simplified: bool = False,
+) -> Article:
     """Complete a record read from its pages: identity, text hash, script (and, on a zh-Hant record
     with ``add_simplified``, simplified copies of title and body), and when it was fetched."""
     item["id"] = record_id
