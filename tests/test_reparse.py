@@ -14,7 +14,7 @@ import pytest
 import sitegen
 from helpers import ROOT, STRICT, crawl, scrapy_cmd
 
-pytestmark = pytest.mark.crawl
+from newsarchive.commands.reparse import Batches, progress_line
 
 
 def archive_lines(archive: Path) -> dict[str, list[dict]]:
@@ -51,6 +51,7 @@ def warcs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "all"
 
 
+@pytest.mark.crawl
 def test_the_same_archive_whatever_the_number_of_workers(warcs: Path, tmp_path: Path) -> None:
     one = scrapy_cmd("reparse", str(warcs), "--jobs", "1", "-s", f"ARCHIVE_DIR={tmp_path / 'one'}")
     three = scrapy_cmd("reparse", str(warcs), "--jobs", "3", "-s", f"ARCHIVE_DIR={tmp_path / 'three'}")
@@ -61,6 +62,7 @@ def test_the_same_archive_whatever_the_number_of_workers(warcs: Path, tmp_path: 
     assert not (tmp_path / "three" / "reparse-work").exists()
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("victim", ["parent", "worker"])
 def test_a_killed_reparse_run_again_gives_the_whole_archive(warcs: Path, tmp_path: Path, victim: str) -> None:
     reference = tmp_path / "reference"
@@ -84,3 +86,35 @@ def test_a_killed_reparse_run_again_gives_the_whole_archive(warcs: Path, tmp_pat
     got = archive_lines(archive)
     for name, lines in archive_lines(reference).items():
         assert got[name] == lines, name  # nothing lost, nothing twice, nothing torn
+
+
+@pytest.mark.crawl
+def test_a_parallel_reparse_says_how_far_it_is(warcs: Path, tmp_path: Path) -> None:
+    done = scrapy_cmd(
+        "reparse", str(warcs), "--jobs", "2", "-s", f"ARCHIVE_DIR={tmp_path / 'out'}", "-s", "PROGRESS_INTERVAL=0.05"
+    )
+    lines = [line for line in done.stderr.splitlines() if "articles handed out to the readers" in line]
+    assert lines, done.stderr[-2000:]
+    total = int(lines[-1].split(" of ")[1].split()[0].replace(",", ""))
+    # Every first page handed out ends as one line: a record, a reject or a duplicate.
+    assert total == sum(len(lines) for lines in archive_lines(tmp_path / "out").values())
+
+
+def test_batches_are_handed_out_once_each_in_warc_order_to_whoever_asks(tmp_path: Path) -> None:
+    urls = [f"http://www.kbcmw.com/html/xw/dzyw/{n}.html" for n in range(1, 101)]
+    Batches(tmp_path).publish({"ganzi": urls, "jilin": []}, processes=3)
+    plan = Batches(tmp_path).wait()
+    assert plan is not None and all(len(b) == 4 for b in plan["ganzi"])  # 100 pages, 3 processes: small batches
+    first, second = Batches(tmp_path), Batches(tmp_path)  # two processes' views of one reparse
+    a, b = first.urls("ganzi", plan), second.urls("ganzi", plan)
+    got_a = [next(a) for _ in range(6)]  # a claims its first two batches
+    got_b = list(b)  # b takes all that is left
+    got_a += list(a)  # nothing is left for a
+    assert got_a == urls[:8] and got_b == urls[8:]
+    assert first.handed_out(plan) == 100 and list(first.urls("jilin", plan)) == []
+
+
+def test_the_progress_line_reads_as_a_crawl_s() -> None:
+    assert progress_line(0, 3000, 1.0) == (
+        "reparse: 0 of 3,000 articles handed out to the readers (0%), 0/s, time left unknown"
+    )

@@ -92,3 +92,18 @@ def test_every_fixture_article_read_in_process_is_its_expected_record(case: Fixt
     assert {k: found.get(k) for k in expected} == expected
     assert set(found) == set(expected)
     assert records[0]["warc"][0]["url"] == records[0]["url"]
+
+
+def test_start_pages_given_as_an_iterator_are_taken_only_as_the_crawl_asks() -> None:
+    taken: list[str] = []
+
+    def pages() -> Any:
+        for n in (58225, 58226):
+            taken.append(str(n))
+            yield f" http://www.kbcmw.com/html/xw/dzyw/{n}.html "
+
+    spider = GanziSpider(start_urls=pages())
+    assert taken == [] and spider.start_urls == []
+    assert next(iter(spider.start_pages)) == "http://www.kbcmw.com/html/xw/dzyw/58225.html" and taken == ["58225"]
+    listed = GanziSpider(start_urls="http://www.kbcmw.com/html/xw/dzyw/, ")
+    assert listed.start_urls == ["http://www.kbcmw.com/html/xw/dzyw/"] == list(listed.start_pages)

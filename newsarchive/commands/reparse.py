@@ -12,6 +12,8 @@ crawl knows (list pages, validators, payload digests, pending and owed work) is 
 from __future__ import annotations
 
 import ctypes
+import fcntl
+import gc
 import json
 import os
 import shutil
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import time
 from argparse import SUPPRESS, ArgumentParser, Namespace
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,17 +32,73 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.settings import Settings
 
+from newsarchive.archive.faults import write_atomically
 from newsarchive.archive.replay import DAMAGED, WARC_SUFFIXES, index_for, save_index
 from newsarchive.archive.state import ArchiveState
 from newsarchive.archive.switch import REBUILD, switch
 from newsarchive.commands.crawlall import EXIT_LOCKED, take_lock
 from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
-from newsarchive.config import bool_setting, setting
+from newsarchive.config import bool_setting, float_setting, setting
+from newsarchive.crawl.progress import duration
 from newsarchive.pipelines.candidates import finish_candidates, write_candidates
 from newsarchive.spiders.base import PortalSpider
 
 # Where a reparse keeps its workers' candidates until they are archived (inside the target archive).
 WORK = "reparse-work"
+# First pages per batch: small enough that processes end together, large enough that claiming one
+# (a locked read and write of a tiny file) costs nothing beside reading its pages.
+BATCH = 40
+
+
+class Batches:
+    """The first pages of one reparse, cut into batches in WARC order; every process (the command's
+    own and its workers) claims the next batch when its crawl asks for more, so one that started
+    later or met slower pages simply reads fewer, and all end together."""
+
+    def __init__(self, work: Path) -> None:
+        self.plan = work / "batches.json"
+        self.claims = work / "claims.json"
+
+    def publish(self, shares: dict[str, list[str]], processes: int) -> None:
+        """Cut the shares into batches (smaller ones when there are few pages, so every process
+        gets some); written whole, so a worker waiting for them never reads half."""
+        size = max(1, min(BATCH, sum(len(urls) for urls in shares.values()) // (8 * processes)))
+        batches = {name: [urls[i : i + size] for i in range(0, len(urls), size)] for name, urls in shares.items()}
+        write_atomically(self.claims, json.dumps({name: 0 for name in batches}).encode("utf-8"))
+        write_atomically(self.plan, json.dumps(batches).encode("utf-8"))
+
+    def wait(self) -> dict[str, list[list[str]]] | None:
+        """The batches once the command has published them (a worker starts before they exist), or
+        None when the command is gone."""
+        parent = os.getppid()
+        while not self.plan.exists():
+            if os.getppid() != parent:
+                return None
+            time.sleep(0.01)
+        plan: dict[str, list[list[str]]] = json.loads(self.plan.read_text(encoding="utf-8"))
+        return plan
+
+    def take(self, name: str) -> int:
+        """Claim the next batch of ``name``: its number (past the last one when none is left)."""
+        with self.claims.open("r+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed
+            taken = json.loads(fh.read())
+            k = int(taken[name])
+            taken[name] = k + 1
+            fh.seek(0)
+            fh.write(json.dumps(taken))
+            fh.truncate()
+        return k
+
+    def urls(self, name: str, plan: dict[str, list[list[str]]]) -> Iterator[str]:
+        """The URLs of the batches of ``name`` this process claims, one batch claimed at a time."""
+        while (k := self.take(name)) < len(plan[name]):
+            yield from plan[name][k]
+
+    def handed_out(self, plan: dict[str, list[list[str]]]) -> int:
+        """First pages claimed so far, by any process."""
+        taken = json.loads(self.claims.read_text(encoding="utf-8"))
+        return sum(len(batch) for name, batches in plan.items() for batch in batches[: int(taken[name])])
 
 
 def die_with_parent() -> None:
@@ -49,6 +108,43 @@ def die_with_parent() -> None:
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+class ReparseProgress:
+    """Every ``PROGRESS_INTERVAL`` seconds, a line saying how far the reparse is: first pages handed
+    out of the whole, the rate, the time left (the workers' own crawls log nothing the operator
+    could add up)."""
+
+    def __init__(self, batches: Batches, plan: dict[str, list[list[str]]], interval: float) -> None:
+        self.batches, self.plan, self.interval = batches, plan, interval
+        self.total = sum(len(b) for batches_of in plan.values() for b in batches_of)
+        self.began = time.monotonic()
+
+    def start(self) -> None:
+        if self.interval > 0:
+            from twisted.internet import task  # the crawl's reactor, installed by now
+
+            task.LoopingCall(self.log).start(self.interval, now=False)
+
+    def log(self) -> None:
+        print(
+            progress_line(self.batches.handed_out(self.plan), self.total, time.monotonic() - self.began),
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def progress_line(done: int, total: int, seconds: float) -> str:
+    """
+    >>> progress_line(1200, 3000, 3.0)
+    'reparse: 1,200 of 3,000 articles handed out to the readers (40%), 400/s, about 4 s left'
+    """
+    rate = done / seconds if seconds > 0 else 0.0
+    left = f"about {duration((total - done) / rate)} left" if rate > 0 else "time left unknown"
+    return (
+        f"reparse: {done:,} of {total:,} articles handed out to the readers ({100 * done // max(total, 1)}%), "
+        f"{rate:.0f}/s, {left}"
+    )
 
 
 def position(case: Any) -> tuple[str, int]:
@@ -95,16 +191,29 @@ class Command(ScrapyCommand):
             help="worker processes reading the pages (default: the machine's cores); one "
             "writer archives their records in the same order whatever the number",
         )
-        # A worker's part (the command starts its workers with these): read the listed first pages,
-        # write each record and validation's verdict to a candidates file, archive nothing.
+        # A worker's part (the command starts its workers with these): read the batches of first
+        # pages it claims, write each record and validation's verdict to a candidates file, archive nothing.
         parser.add_argument("--candidates", help=SUPPRESS)
-        parser.add_argument("--urls-file", help=SUPPRESS)
+        parser.add_argument("--batches", help=SUPPRESS)
 
     def run(self, args: list[str], opts: Namespace) -> None:
+        try:
+            self.run_reparse(args, opts)
+        finally:
+            # The process ends now: spare it the collector's last passes over a heap of pages and
+            # index (a third of a second for 3,000 articles), which only free what the OS takes back.
+            gc.freeze()
+
+    def run_reparse(self, args: list[str], opts: Namespace) -> None:
         assert self.crawler_process is not None and self.settings is not None
-        if opts.candidates:  # a worker of a parallel reparse: read its share, archive nothing
-            shares = json.loads(Path(opts.urls_file).read_text(encoding="utf-8"))
-            self.exitcode = 0 if self.read_pages(shares, Path(opts.candidates)) else EXIT_FAILED
+        if opts.candidates:  # a worker of a parallel reparse: read the batches it claims, archive nothing
+            batches = Batches(Path(opts.batches))
+            plan = batches.wait()
+            if plan is None:
+                self.exitcode = EXIT_FAILED
+                return
+            lazy = {name: batches.urls(name, plan) for name in plan}
+            self.exitcode = 0 if self.read_pages(lazy, Path(opts.candidates)) else EXIT_FAILED
             return
         archive = Path(setting(self.settings, "ARCHIVE_DIR"))
         problem = archive_problem(self.settings)
@@ -147,26 +256,37 @@ class Command(ScrapyCommand):
         :mod:`newsarchive.pipelines.candidates`); the exit status."""
         assert self.crawler_process is not None and self.settings is not None
         DAMAGED.clear()
-        shares = self.first_pages(opts)
-        for path, parts in sorted(DAMAGED.items()):
-            print(f"reparse: skipped {parts} damaged part(s) of {path}: its whole records were read", file=sys.stderr)
-        if not any(shares.values()):
-            print("reparse: no article of this project's spiders in those WARC files")
-            return 0
         work = archive / WORK
         shutil.rmtree(work, ignore_errors=True)  # a reparse killed earlier: its candidates are redone
         work.mkdir(parents=True)
-        jobs = max(1, min(opts.jobs, sum(len(u) for u in shares.values())))
-        started = time.monotonic()
-        outputs: list[Path] | None = [work / "0.candidates"]
-        if jobs == 1:
-            if not self.read_pages(shares, work / "0.candidates"):
-                return EXIT_FAILED
-        else:
-            outputs = self.run_workers(shares, jobs, work, opts)
-        if outputs is None:
-            return EXIT_FAILED
-        read = time.monotonic() - started
+        # Workers start first: their start-up runs while this process indexes the WARC files.
+        workers = self.start_workers(max(1, opts.jobs) - 1, work, opts)
+        try:
+            started = time.monotonic()
+            shares = self.first_pages(opts)
+            for path, parts in sorted(DAMAGED.items()):
+                print(
+                    f"reparse: skipped {parts} damaged part(s) of {path}: its whole records were read", file=sys.stderr
+                )
+            if not any(shares.values()):
+                print("reparse: no article of this project's spiders in those WARC files")
+                return 0
+            jobs = len(workers) + 1
+            if workers:
+                found = self.read_all(shares, workers, work)
+                if found is None:
+                    return EXIT_FAILED
+                outputs = found
+            else:
+                outputs = [work / "0.candidates"]
+                if not self.read_pages(shares, outputs[0]):
+                    return EXIT_FAILED
+            read = time.monotonic() - started
+        finally:
+            for proc, _ in workers:  # a reparse that stops early leaves no worker behind
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
         state = ArchiveState.from_settings(self.settings)
         outcome = write_candidates(
             archive, outputs, state, setting(self.settings, "WORKER_ID"), bool_setting(self.settings, "ARCHIVE_FSYNC")
@@ -205,7 +325,12 @@ class Command(ScrapyCommand):
                 )
         return shares
 
-    def read_pages(self, shares: dict[str, list[str]], output: Path) -> bool:
+    def read_pages(
+        self,
+        shares: dict[str, list[str]] | dict[str, Iterator[str]],
+        output: Path,
+        progress: ReparseProgress | None = None,
+    ) -> bool:
         """Crawl the first pages from the WARC files in this process, their records and verdicts
         to ``output``; whether every spider finished."""
         assert self.crawler_process is not None and self.settings is not None
@@ -226,6 +351,8 @@ class Command(ScrapyCommand):
 
             crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
             process.crawl(crawler, start_urls=urls)
+        if progress is not None:
+            progress.start()
         process.start()
         if failed:
             print(f"reparse: did not complete: {', '.join(failed)}", file=sys.stderr)
@@ -233,16 +360,10 @@ class Command(ScrapyCommand):
         finish_candidates(output)
         return True
 
-    def run_workers(self, shares: dict[str, list[str]], jobs: int, work: Path, opts: Namespace) -> list[Path] | None:
-        """Read every ``jobs``-th first page of each spider in each of ``jobs`` shares (a
-        multi-page article's further pages go with its first): ``jobs - 1`` worker processes and
-        this one; their candidates files."""
-        index = work / "index.pickle"
-        save_index(",".join(str(f) for f in self.files), index)  # read once, here, not once a worker
-        outputs, procs = [], []
-        for k in range(1, jobs):
-            urls_file = work / f"{k}.urls.json"
-            urls_file.write_text(json.dumps({name: urls[k::jobs] for name, urls in shares.items()}), encoding="utf-8")
+    def start_workers(self, count: int, work: Path, opts: Namespace) -> list[tuple[subprocess.Popen[bytes], Path]]:
+        """``count`` worker processes, each with its candidates file; they wait for the batches."""
+        workers = []
+        for k in range(1, count + 1):
             output = work / f"{k}.candidates"
             args = [
                 sys.executable,
@@ -254,20 +375,33 @@ class Command(ScrapyCommand):
                 "1",
                 "--candidates",
                 str(output),
-                "--urls-file",
-                str(urls_file),
+                "--batches",
+                str(work),
             ]
             args += [arg for pair in opts.set if not pair.startswith("ARCHIVE_DIR=") for arg in ("-s", pair)]
-            args += ["-s", f"ARCHIVE_DIR={work / f'{k}.scratch'}", "-s", f"REPLAY_INDEX={index}"]
-            procs.append(subprocess.Popen(args, cwd=os.getcwd(), preexec_fn=die_with_parent))
-            outputs.append(output)
-        own = work / "0.candidates"  # this process reads the first share meanwhile
-        done = self.read_pages({name: urls[0::jobs] for name, urls in shares.items()}, own)
-        codes = [proc.wait() for proc in procs]
+            args += ["-s", f"ARCHIVE_DIR={work / f'{k}.scratch'}", "-s", f"REPLAY_INDEX={work / 'index.pickle'}"]
+            workers.append((subprocess.Popen(args, cwd=os.getcwd(), preexec_fn=die_with_parent), output))
+        return workers
+
+    def read_all(
+        self, shares: dict[str, list[str]], workers: list[tuple[subprocess.Popen[bytes], Path]], work: Path
+    ) -> list[Path] | None:
+        """Publish the first pages in batches, read the batches this process claims while the
+        workers read theirs (a multi-page article's further pages go with its first); every
+        process's candidates file, or None when one failed."""
+        assert self.settings is not None
+        save_index(",".join(str(f) for f in self.files), work / "index.pickle")  # read once, not once a worker
+        batches = Batches(work)
+        batches.publish(shares, len(workers) + 1)
+        plan = json.loads(batches.plan.read_text(encoding="utf-8"))
+        own = work / "0.candidates"
+        progress = ReparseProgress(batches, plan, float_setting(self.settings, "PROGRESS_INTERVAL"))
+        done = self.read_pages({name: batches.urls(name, plan) for name in plan}, own, progress)
+        codes = [proc.wait() for proc, _ in workers]
         if not done or any(codes):
             print(f"reparse: a worker failed (exit statuses {codes}); the archive is unchanged", file=sys.stderr)
             return None
-        return [own, *outputs]
+        return [own, *(output for _, output in workers)]
 
     def process_options(self, args: list[str], opts: Namespace) -> None:
         super().process_options(args, opts)

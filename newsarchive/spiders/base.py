@@ -155,8 +155,12 @@ class PortalSpider(PortalReader, scrapy.Spider):
         super().__init__(*args, **kwargs)
         if isinstance(start_urls, str):
             start_urls = start_urls.split(",")
-        urls = [u.strip() for u in (start_urls or self.default_start_urls) if u and u.strip()]
-        self.start_urls = urls
+        if isinstance(start_urls, Iterator):  # taken as the crawl asks for more (reparse hands out batches)
+            self.start_urls = []
+            self.start_pages: Iterable[str] = (u.strip() for u in start_urls if u and u.strip())
+        else:
+            self.start_urls = [u.strip() for u in (start_urls or self.default_start_urls) if u and u.strip()]
+            self.start_pages = self.start_urls
         # -a full=1: walk every list page, ignoring what earlier runs saw.
         self.full = str(full or "").lower() not in ("", "0", "false", "no")
         self.resume_walk = False
@@ -256,7 +260,7 @@ class PortalSpider(PortalReader, scrapy.Spider):
                 self.count("lists_owed_retried")
                 self.logger.info("Walking on from list page %s, owed for %d run(s)", url, runs)
                 yield self.list_request(url, meta={"owed": True}, dont_filter=True)
-        for url in self.start_urls:
+        for url in self.start_pages:
             ref = self.article_ref(url)
             if ref is not None:
                 for request in self.new_article_requests([ref]):
