@@ -9,12 +9,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sitegen
 from helpers import ROOT, STRICT, crawl, scrapy_cmd
+from scrapy.settings import Settings
 
+from newsarchive.archive.state import ArchiveState
 from newsarchive.commands.reparse import Batches, progress_line
+from newsarchive.pipelines.candidates import CandidateWriter, Tail
 
 
 def archive_lines(archive: Path) -> dict[str, list[dict]]:
@@ -93,28 +97,64 @@ def test_a_parallel_reparse_says_how_far_it_is(warcs: Path, tmp_path: Path) -> N
     done = scrapy_cmd(
         "reparse", str(warcs), "--jobs", "2", "-s", f"ARCHIVE_DIR={tmp_path / 'out'}", "-s", "PROGRESS_INTERVAL=0.05"
     )
-    lines = [line for line in done.stderr.splitlines() if "articles handed out to the readers" in line]
+    lines = [line for line in done.stderr.splitlines() if "articles settled" in line]
     assert lines, done.stderr[-2000:]
     total = int(lines[-1].split(" of ")[1].split()[0].replace(",", ""))
-    # Every first page handed out ends as one line: a record, a reject or a duplicate.
+    # Every first page settled ends as one line: a record, a reject or a duplicate.
     assert total == sum(len(lines) for lines in archive_lines(tmp_path / "out").values())
 
 
 def test_batches_are_handed_out_once_each_in_warc_order_to_whoever_asks(tmp_path: Path) -> None:
     urls = [f"http://www.kbcmw.com/html/xw/dzyw/{n}.html" for n in range(1, 101)]
-    Batches(tmp_path).publish({"ganzi": urls, "jilin": []}, processes=3)
+    published = Batches(tmp_path).publish({"ganzi": urls, "jilin": []}, processes=3)
     plan = Batches(tmp_path).wait()
-    assert plan is not None and all(len(b) == 4 for b in plan["ganzi"])  # 100 pages, 3 processes: small batches
+    assert plan == published and all(len(b) == 4 for b in plan["ganzi"])  # 100 pages, 3 processes: small batches
     first, second = Batches(tmp_path), Batches(tmp_path)  # two processes' views of one reparse
-    a, b = first.urls("ganzi", plan), second.urls("ganzi", plan)
-    got_a = [next(a) for _ in range(6)]  # a claims its first two batches
-    got_b = list(b)  # b takes all that is left
-    got_a += list(a)  # nothing is left for a
-    assert got_a == urls[:8] and got_b == urls[8:]
-    assert first.handed_out(plan) == 100 and list(first.urls("jilin", plan)) == []
+    taken = [first.take("ganzi"), first.take("ganzi"), second.take("ganzi"), first.take("ganzi")]
+    assert taken == [0, 1, 2, 3]  # in order, each once, whoever asks
+    while second.take("ganzi") < len(plan["ganzi"]):
+        pass
+    assert first.take("ganzi") >= len(plan["ganzi"]) and first.take("jilin") >= len(plan["jilin"])
 
 
 def test_the_progress_line_reads_as_a_crawl_s() -> None:
-    assert progress_line(0, 3000, 1.0) == (
-        "reparse: 0 of 3,000 articles handed out to the readers (0%), 0/s, time left unknown"
-    )
+    assert progress_line(0, 3000, 1.0) == "reparse: 0 of 3,000 articles settled (0%), 0/s, time left unknown"
+
+
+def test_the_writer_waits_for_every_earlier_batch_and_writes_in_warc_order(tmp_path: Path) -> None:
+    """Candidates arrive in any order; the writer settles those before the bound, in WARC order."""
+    state = ArchiveState.from_settings(Settings({"ARCHIVE_DIR": str(tmp_path)}))
+    writer = CandidateWriter(tmp_path, state)
+
+    def candidate(n: int) -> dict[str, Any]:
+        record = {
+            "id": f"ganzi:{n}",
+            "source": "ganzi",
+            "url": f"http://www.kbcmw.com/html/xw/dzyw/{n}.html",
+            "content_hash": f"{n:064x}",
+            "crawled_at": "2026-12-01T08:00:00Z",
+            "published_date": "2026-11-30",
+            "warc": [{"warc_file": "a.warc.gz", "warc_offset": n * 100}],
+        }
+        return {"reasons": [], "record": record}
+
+    for n in (5, 1, 3, 2):
+        writer.add(candidate(n))
+    writer.write_before(("a.warc.gz", 250))  # a batch starting at 250 is not done: 1 and 2 only
+    assert writer.settled == 2
+    writer.add(candidate(4))
+    writer.write_before(None)
+    writer.close()
+    ids = [json.loads(line)["id"] for path in sorted((tmp_path / "ganzi").glob("*.jsonl")) for line in path.open()]
+    assert ids == ["ganzi:1", "ganzi:2", "ganzi:3", "ganzi:4", "ganzi:5"]
+
+
+def test_a_tail_gives_whole_lines_only(tmp_path: Path) -> None:
+    path = tmp_path / "1.candidates"
+    tail = Tail(path)
+    assert tail.lines() == []
+    path.write_bytes(b'{"a": 1}\n{"b"')
+    assert tail.lines() == [b'{"a": 1}']
+    with path.open("ab") as fh:
+        fh.write(b": 2}\n")
+    assert tail.lines() == [b'{"b": 2}'] and tail.lines() == []

@@ -1,12 +1,14 @@
 """``scrapy reparse PATH…``: rebuild records offline from WARC files with today's loaders.
 
 Every article first page found in the WARC files is crawled again from them (replay), through the
-same spiders and validation, by ``--jobs`` processes, and one writer settles duplicates and stores
-the records into ``ARCHIVE_DIR`` in WARC order (:mod:`newsarchive.pipelines.candidates`). No
-request leaves the machine and nothing new is written to WARC. With ``--replace`` the records are
-rebuilt aside, under the archive's lock, and switched in at once (:mod:`newsarchive.archive.switch`): the old records,
-rejects, duplicates and state go to ``ARCHIVE_DIR/replaced/<time>/`` (never deleted), and what the
-crawl knows (list pages, validators, payload digests, pending and owed work) is carried over.
+same spiders and validation. With ``--jobs 1`` this process reads them all, then writes; with more,
+that many worker processes (started first, so their start-up runs while this one indexes the WARC
+files) claim batches of first pages in WARC order as they go, and this process writes their
+records as they come, in WARC order (:mod:`newsarchive.pipelines.candidates`). No request leaves
+the machine and nothing new is written to WARC. With ``--replace`` the records are rebuilt aside,
+under the archive's lock, and switched in at once (:mod:`newsarchive.archive.switch`): the old
+records, rejects, duplicates and state go to ``ARCHIVE_DIR/replaced/<time>/`` (never deleted), and
+what the crawl knows (list pages, validators, payload digests, pending and owed work) is carried over.
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ import subprocess
 import sys
 import time
 from argparse import SUPPRESS, ArgumentParser, Namespace
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.commands import ScrapyCommand
-from scrapy.exceptions import UsageError
+from scrapy.exceptions import DontCloseSpider, UsageError
 from scrapy.settings import Settings
 
 from newsarchive.archive.faults import write_atomically
@@ -40,7 +41,7 @@ from newsarchive.commands.crawlall import EXIT_LOCKED, take_lock
 from newsarchive.commands.preflight import EXIT_FAILED, archive_problem
 from newsarchive.config import bool_setting, float_setting, setting
 from newsarchive.crawl.progress import duration
-from newsarchive.pipelines.candidates import finish_candidates, write_candidates
+from newsarchive.pipelines.candidates import CandidateWriter, Tail, append_line, write_candidates_into
 from newsarchive.spiders.base import PortalSpider
 
 # Where a reparse keeps its workers' candidates until they are archived (inside the target archive).
@@ -51,21 +52,22 @@ BATCH = 40
 
 
 class Batches:
-    """The first pages of one reparse, cut into batches in WARC order; every process (the command's
-    own and its workers) claims the next batch when its crawl asks for more, so one that started
-    later or met slower pages simply reads fewer, and all end together."""
+    """The first pages of one reparse, cut into batches in WARC order; each worker claims the next
+    batch whenever it has read the last, so one that started later or met slower pages simply reads
+    fewer, and all end together."""
 
     def __init__(self, work: Path) -> None:
         self.plan = work / "batches.json"
         self.claims = work / "claims.json"
 
-    def publish(self, shares: dict[str, list[str]], processes: int) -> None:
+    def publish(self, shares: dict[str, list[str]], processes: int) -> dict[str, list[list[str]]]:
         """Cut the shares into batches (smaller ones when there are few pages, so every process
         gets some); written whole, so a worker waiting for them never reads half."""
         size = max(1, min(BATCH, sum(len(urls) for urls in shares.values()) // (8 * processes)))
         batches = {name: [urls[i : i + size] for i in range(0, len(urls), size)] for name, urls in shares.items()}
         write_atomically(self.claims, json.dumps({name: 0 for name in batches}).encode("utf-8"))
         write_atomically(self.plan, json.dumps(batches).encode("utf-8"))
+        return batches
 
     def wait(self) -> dict[str, list[list[str]]] | None:
         """The batches once the command has published them (a worker starts before they exist), or
@@ -90,15 +92,28 @@ class Batches:
             fh.truncate()
         return k
 
-    def urls(self, name: str, plan: dict[str, list[list[str]]]) -> Iterator[str]:
-        """The URLs of the batches of ``name`` this process claims, one batch claimed at a time."""
-        while (k := self.take(name)) < len(plan[name]):
-            yield from plan[name][k]
 
-    def handed_out(self, plan: dict[str, list[list[str]]]) -> int:
-        """First pages claimed so far, by any process."""
-        taken = json.loads(self.claims.read_text(encoding="utf-8"))
-        return sum(len(batch) for name, batches in plan.items() for batch in batches[: int(taken[name])])
+class BatchFeeder:
+    """A worker's crawl of one spider, fed one batch at a time: when the crawl has nothing left to
+    do (``spider_idle``), every page of the batch it was given is settled, so the batch is marked
+    done in the candidates file and the next one claimed."""
+
+    def __init__(self, crawler: Any, name: str, batches: Batches, plan: dict[str, list[list[str]]], output: Path):
+        self.crawler, self.name, self.batches, self.plan, self.output = crawler, name, batches, plan, output
+        self.current: int | None = None
+
+    def idle(self, spider: Any) -> None:
+        if self.current is not None:
+            append_line(self.output, {"done": [self.name, self.current]})
+        k = self.batches.take(self.name)
+        if k >= len(self.plan[self.name]):
+            self.current = None
+            return  # nothing left: the crawl closes
+        self.current = k
+        refs = [ref for url in self.plan[self.name][k] if (ref := spider.article_ref(url)) is not None]
+        for request in spider.new_article_requests(refs):
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
 
 
 def die_with_parent() -> None:
@@ -110,41 +125,16 @@ def die_with_parent() -> None:
         pass
 
 
-class ReparseProgress:
-    """Every ``PROGRESS_INTERVAL`` seconds, a line saying how far the reparse is: first pages handed
-    out of the whole, the rate, the time left (the workers' own crawls log nothing the operator
-    could add up)."""
+def progress_line(archived: int, total: int, seconds: float) -> str:
+    """How far a reparse is, like a crawl's progress line.
 
-    def __init__(self, batches: Batches, plan: dict[str, list[list[str]]], interval: float) -> None:
-        self.batches, self.plan, self.interval = batches, plan, interval
-        self.total = sum(len(b) for batches_of in plan.values() for b in batches_of)
-        self.began = time.monotonic()
-
-    def start(self) -> None:
-        if self.interval > 0:
-            from twisted.internet import task  # the crawl's reactor, installed by now
-
-            task.LoopingCall(self.log).start(self.interval, now=False)
-
-    def log(self) -> None:
-        print(
-            progress_line(self.batches.handed_out(self.plan), self.total, time.monotonic() - self.began),
-            file=sys.stderr,
-            flush=True,
-        )
-
-
-def progress_line(done: int, total: int, seconds: float) -> str:
-    """
     >>> progress_line(1200, 3000, 3.0)
-    'reparse: 1,200 of 3,000 articles handed out to the readers (40%), 400/s, about 4 s left'
+    'reparse: 1,200 of 3,000 articles settled (40%), 400/s, about 4 s left'
     """
-    rate = done / seconds if seconds > 0 else 0.0
-    left = f"about {duration((total - done) / rate)} left" if rate > 0 else "time left unknown"
-    return (
-        f"reparse: {done:,} of {total:,} articles handed out to the readers ({100 * done // max(total, 1)}%), "
-        f"{rate:.0f}/s, {left}"
-    )
+    rate = archived / seconds if seconds > 0 else 0.0
+    left = f"about {duration((total - archived) / rate)} left" if rate > 0 else "time left unknown"
+    share = 100 * archived // max(total, 1)
+    return f"reparse: {archived:,} of {total:,} articles settled ({share}%), {rate:.0f}/s, {left}"
 
 
 def position(case: Any) -> tuple[str, int]:
@@ -209,11 +199,8 @@ class Command(ScrapyCommand):
         if opts.candidates:  # a worker of a parallel reparse: read the batches it claims, archive nothing
             batches = Batches(Path(opts.batches))
             plan = batches.wait()
-            if plan is None:
-                self.exitcode = EXIT_FAILED
-                return
-            lazy = {name: batches.urls(name, plan) for name in plan}
-            self.exitcode = 0 if self.read_pages(lazy, Path(opts.candidates)) else EXIT_FAILED
+            done = plan is not None and self.read_batches(batches, plan, Path(opts.candidates))
+            self.exitcode = 0 if done else EXIT_FAILED
             return
         archive = Path(setting(self.settings, "ARCHIVE_DIR"))
         problem = archive_problem(self.settings)
@@ -252,17 +239,18 @@ class Command(ScrapyCommand):
             lock.release()
 
     def reparse(self, opts: Namespace, archive: Path) -> int:
-        """Rebuild records from the WARC files into ``archive`` (workers read, this process writes:
-        :mod:`newsarchive.pipelines.candidates`); the exit status."""
+        """Rebuild records from the WARC files into ``archive``; the exit status. With one job this
+        process reads every page, then writes; with more, workers read and this process writes
+        what they hand over as it comes (:mod:`newsarchive.pipelines.candidates`)."""
         assert self.crawler_process is not None and self.settings is not None
         DAMAGED.clear()
         work = archive / WORK
         shutil.rmtree(work, ignore_errors=True)  # a reparse killed earlier: its candidates are redone
         work.mkdir(parents=True)
         # Workers start first: their start-up runs while this process indexes the WARC files.
-        workers = self.start_workers(max(1, opts.jobs) - 1, work, opts)
+        workers = self.start_workers(opts.jobs if opts.jobs > 1 else 0, work, opts)
+        started = time.monotonic()
         try:
-            started = time.monotonic()
             shares = self.first_pages(opts)
             for path, parts in sorted(DAMAGED.items()):
                 print(
@@ -270,38 +258,40 @@ class Command(ScrapyCommand):
                 )
             if not any(shares.values()):
                 print("reparse: no article of this project's spiders in those WARC files")
+                shutil.rmtree(work, ignore_errors=True)
                 return 0
-            jobs = len(workers) + 1
-            if workers:
-                found = self.read_all(shares, workers, work)
-                if found is None:
-                    return EXIT_FAILED
-                outputs = found
-            else:
-                outputs = [work / "0.candidates"]
-                if not self.read_pages(shares, outputs[0]):
-                    return EXIT_FAILED
-            read = time.monotonic() - started
+            if not workers and not self.read_pages(shares, work / "0.candidates"):
+                return EXIT_FAILED
+            state = ArchiveState.from_settings(self.settings)
+            writer = CandidateWriter(
+                archive, state, setting(self.settings, "WORKER_ID"), bool_setting(self.settings, "ARCHIVE_FSYNC")
+            )
+            try:
+                if workers:
+                    if not self.write_as_read(shares, workers, work, writer):
+                        return EXIT_FAILED
+                else:
+                    write_candidates_into(writer, [work / "0.candidates"])
+            finally:
+                writer.close()
         finally:
             for proc, _ in workers:  # a reparse that stops early leaves no worker behind
                 if proc.poll() is None:
                     proc.kill()
                     proc.wait()
-        state = ArchiveState.from_settings(self.settings)
-        outcome = write_candidates(
-            archive, outputs, state, setting(self.settings, "WORKER_ID"), bool_setting(self.settings, "ARCHIVE_FSYNC")
-        )
+        seconds = time.monotonic() - started
+        outcome = writer.outcome
         shutil.rmtree(work, ignore_errors=True)
         pages = sum(len(u) for u in shares.values())
         rejects = {k.split("/", 1)[1]: v for k, v in sorted(outcome.items()) if k.startswith("rejected/")}
         for name in shares:
             if outcome[f"archived/{name}"] or shares[name]:
                 print(f"reparse: {name}: {outcome[f'archived/{name}']} record(s) archived into {archive}")
-        rate = pages / max(read, 1e-6)
         print(
-            f"reparse: {pages} article(s) read by {jobs} worker(s) in {read:.1f} s ({rate:.0f}/s); "
-            f"archived {outcome['archived']}, duplicates {outcome['duplicate']}, rejected {outcome['rejected']}"
-            f"{' ' + json.dumps(rejects) if rejects else ''}, already known {outcome['known']}; into {archive}"
+            f"reparse: {pages} article(s) read by {max(1, len(workers))} worker(s) in {seconds:.1f} s "
+            f"({pages / max(seconds, 1e-6):.0f}/s); archived {outcome['archived']}, duplicates {outcome['duplicate']}, "
+            f"rejected {outcome['rejected']}{' ' + json.dumps(rejects) if rejects else ''}, "
+            f"already known {outcome['known']}; into {archive}"
         )
         return 0
 
@@ -325,40 +315,57 @@ class Command(ScrapyCommand):
                 )
         return shares
 
-    def read_pages(
-        self,
-        shares: dict[str, list[str]] | dict[str, Iterator[str]],
-        output: Path,
-        progress: ReparseProgress | None = None,
-    ) -> bool:
+    def read_pages(self, shares: dict[str, list[str]], output: Path) -> bool:
         """Crawl the first pages from the WARC files in this process, their records and verdicts
         to ``output``; whether every spider finished."""
-        assert self.crawler_process is not None and self.settings is not None
+        assert self.crawler_process is not None
+        self.use_candidates(output)
+        failed = self.watch_crawls([(name, {"start_urls": urls}) for name, urls in shares.items() if urls])
+        self.crawler_process.start()
+        return self.all_finished(failed)
+
+    def read_batches(self, batches: Batches, plan: dict[str, list[list[str]]], output: Path) -> bool:
+        """A worker: crawl the batches this process claims, one at a time per spider, their records
+        and verdicts to ``output`` with a mark after each batch; whether every spider finished."""
+        assert self.crawler_process is not None
+        self.use_candidates(output)
+        failed = self.watch_crawls(
+            [(name, {"start_urls": iter(())}) for name in plan if plan[name]],  # fed on idle, not at start
+            lambda crawler, name: BatchFeeder(crawler, name, batches, plan, output),
+        )
+        self.crawler_process.start()
+        return self.all_finished(failed)
+
+    def use_candidates(self, output: Path) -> None:
+        assert self.settings is not None
         self.settings.set(
             "ITEM_PIPELINES", {"newsarchive.pipelines.candidates.CandidatePipeline": 300}, priority="cmdline"
         )
         self.settings.set("REPARSE_CANDIDATES", str(output), priority="cmdline")
-        process = self.crawler_process
+
+    def watch_crawls(self, crawls: list[tuple[str, dict[str, Any]]], feeder: Any = None) -> list[str]:
+        """Start a crawl per spider (fed by ``feeder(crawler, name)`` when given); the list that
+        will name every crawl that did not finish."""
+        assert self.crawler_process is not None
         failed: list[str] = []
-        for name, urls in shares.items():
-            if not urls:
-                continue
-            crawler = process.create_crawler(name)
+        for name, kwargs in crawls:
+            crawler = self.crawler_process.create_crawler(name)
 
             def closed(spider: Any, reason: str, _name: str = name) -> None:
                 if reason != "finished":
                     failed.append(f"{_name} ({reason})")
 
             crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
-            process.crawl(crawler, start_urls=urls)
-        if progress is not None:
-            progress.start()
-        process.start()
+            if feeder is not None:
+                crawler.signals.connect(feeder(crawler, name).idle, signal=signals.spider_idle, weak=False)
+            self.crawler_process.crawl(crawler, **kwargs)
+        return failed
+
+    @staticmethod
+    def all_finished(failed: list[str]) -> bool:
         if failed:
             print(f"reparse: did not complete: {', '.join(failed)}", file=sys.stderr)
-            return False
-        finish_candidates(output)
-        return True
+        return not failed
 
     def start_workers(self, count: int, work: Path, opts: Namespace) -> list[tuple[subprocess.Popen[bytes], Path]]:
         """``count`` worker processes, each with its candidates file; they wait for the batches."""
@@ -383,25 +390,58 @@ class Command(ScrapyCommand):
             workers.append((subprocess.Popen(args, cwd=os.getcwd(), preexec_fn=die_with_parent), output))
         return workers
 
-    def read_all(
-        self, shares: dict[str, list[str]], workers: list[tuple[subprocess.Popen[bytes], Path]], work: Path
-    ) -> list[Path] | None:
-        """Publish the first pages in batches, read the batches this process claims while the
-        workers read theirs (a multi-page article's further pages go with its first); every
-        process's candidates file, or None when one failed."""
+    def write_as_read(
+        self,
+        shares: dict[str, list[str]],
+        workers: list[tuple[subprocess.Popen[bytes], Path]],
+        work: Path,
+        writer: CandidateWriter,
+    ) -> bool:
+        """Publish the first pages in batches for the workers, and archive their records while they
+        read: a record is written once every batch that could hold an earlier one is done, so the
+        order is the WARC order whatever the timing. Whether every worker finished."""
         assert self.settings is not None
-        save_index(",".join(str(f) for f in self.files), work / "index.pickle")  # read once, not once a worker
+        files = ",".join(str(f) for f in self.files)
+        save_index(files, work / "index.pickle")  # read once, here, not once a worker
+        index = index_for(files)
         batches = Batches(work)
-        batches.publish(shares, len(workers) + 1)
-        plan = json.loads(batches.plan.read_text(encoding="utf-8"))
-        own = work / "0.candidates"
-        progress = ReparseProgress(batches, plan, float_setting(self.settings, "PROGRESS_INTERVAL"))
-        done = self.read_pages({name: batches.urls(name, plan) for name in plan}, own, progress)
-        codes = [proc.wait() for proc, _ in workers]
-        if not done or any(codes):
-            print(f"reparse: a worker failed (exit statuses {codes}); the archive is unchanged", file=sys.stderr)
-            return None
-        return [own, *(output for _, output in workers)]
+        plan = batches.publish(shares, len(workers))
+        starts = {name: [position(index.find(b[0])) for b in batches_of] for name, batches_of in plan.items()}
+        done: set[tuple[str, int]] = set()
+        lowest = dict.fromkeys(plan, 0)  # per spider, its first batch not done yet
+        tails = [Tail(output) for _, output in workers]
+        total = sum(len(u) for u in shares.values())
+        interval = float_setting(self.settings, "PROGRESS_INTERVAL")
+        began = next_report = time.monotonic()
+        while True:
+            running = [proc for proc, _ in workers if proc.poll() is None]
+            for tail in tails:
+                for line in tail.lines():
+                    item = json.loads(line)
+                    if "done" in item:
+                        done.add((item["done"][0], int(item["done"][1])))
+                    else:
+                        writer.add(item)
+            for name in plan:
+                while lowest[name] < len(plan[name]) and (name, lowest[name]) in done:
+                    lowest[name] += 1
+            pending = [starts[name][lowest[name]] for name in plan if lowest[name] < len(plan[name])]
+            writer.write_before(min(pending) if pending else None)
+            if interval > 0 and time.monotonic() >= next_report + interval:
+                next_report = time.monotonic()
+                print(progress_line(writer.settled, total, next_report - began), file=sys.stderr, flush=True)
+            codes = [proc.poll() for proc, _ in workers]
+            if not running or any(codes):  # all ended, or one failed: no point in waiting for the rest
+                break
+            time.sleep(0.02)
+        if any(codes) or pending:
+            print(
+                f"reparse: a worker failed (exit statuses {codes}); what was archived stays, and the same "
+                "command run again completes it",
+                file=sys.stderr,
+            )
+            return False
+        return True
 
     def process_options(self, args: list[str], opts: Namespace) -> None:
         super().process_options(args, opts)

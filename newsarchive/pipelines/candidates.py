@@ -1,14 +1,15 @@
 """Re-extraction in parallel: workers read, one writer archives, in an order that does not depend on N.
 
-``scrapy reparse --jobs N`` splits the article first pages found in the WARC files among N worker
-processes. Each runs the usual spiders over its share through the real engine, but in place of
-dedupe and store its only pipeline is :class:`CandidatePipeline`: every record, with the reasons
-validation refuses it (if any), goes to a candidates file of its own (written beside and renamed
-whole). The command's own process then writes them all with :func:`write_candidates`, sorted by
-where each record's first page lies in the WARC files: rejects, content duplicates and archived
-records are settled in that order, through the same state and JSONL store a crawl uses, so the
-archive is the same whatever N (and whatever the timing), and as crash-safe: a killed reparse run
-again skips what its state already holds.
+``scrapy reparse --jobs N`` hands the article first pages found in the WARC files to N worker
+processes in batches. Each runs the usual spiders over the batches it claims through the real
+engine, but in place of dedupe and store its only pipeline is :class:`CandidatePipeline`: every
+record, with the reasons validation refuses it (if any), is appended to the worker's candidates
+file, and a mark follows each batch once all its pages are settled. Meanwhile the command's own
+process tails those files with a :class:`CandidateWriter`: a record is written once every batch
+that could hold a record lying before it in the WARC files is done. Rejects, content duplicates
+and archived records are settled in that order, through the same state and JSONL store a crawl
+uses, so the archive is the same whatever N (and whatever the timing), and as crash-safe: a killed
+reparse run again skips what its state already holds.
 
 Validation here judges the site's frame by its patterns only, not by repetition across pages (a
 worker sees only its share of the pages): the same bytes give the same verdict whatever N.
@@ -16,6 +17,7 @@ worker sees only its share of the pages): the same bytes give the same verdict w
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from collections import Counter
@@ -37,14 +39,13 @@ from newsarchive.pipelines.validate import SchemaCheck, refusals, rules
 
 
 class CandidatePipeline:
-    """A reparse worker's only pipeline: each record and validation's verdict on it, to a file."""
+    """A reparse worker's only pipeline: each record and validation's verdict on it, appended to the
+    worker's candidates file at once (the command reads it while the worker goes on)."""
 
     def __init__(self, path: Path, limits: dict[str, Any]) -> None:
         self.path = path
-        self.partial = path.with_name(path.name + ".partial")
         self.limits = {**limits, "chrome": None}  # patterns only: the verdict must not depend on the share
         self.schema = SchemaCheck(SCHEMA)
-        self.lines: list[bytes] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CandidatePipeline:
@@ -55,24 +56,36 @@ class CandidatePipeline:
         reasons, errors = refusals(record, self.schema, **self.limits)
         if errors:
             record.setdefault("_schema_errors", errors)
-        self.lines.append(dump_line({"reasons": reasons, "record": record}))
+        append_line(self.path, {"reasons": reasons, "record": record})
         return item
 
-    def close_spider(self) -> None:
-        with self.partial.open("ab") as fh:  # every spider of the worker adds its share
-            fh.write(b"".join(self.lines))
-            fh.flush()
-            os.fsync(fh.fileno())
-        self.lines.clear()
+
+def append_line(path: Path, value: dict[str, Any]) -> None:
+    """One JSON line appended with one write (a reader tailing the file sees whole lines or none)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, dump_line(value))
+    finally:
+        os.close(fd)
 
 
-def finish_candidates(path: Path) -> None:
-    """A worker's candidates file is whole once the worker ended normally: renamed into place."""
-    partial = path.with_name(path.name + ".partial")
-    if partial.exists():
-        partial.replace(path)
-    else:
-        path.write_bytes(b"")
+class Tail:
+    """The whole lines a file has gained since the last look (the last, unfinished one waits)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def lines(self) -> list[bytes]:
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except FileNotFoundError:
+            return []
+        whole = data.rfind(b"\n") + 1
+        self.offset += whole
+        return data[:whole].splitlines()
 
 
 def first_page_key(record: dict[str, Any]) -> tuple[str, int, str]:
@@ -81,64 +94,85 @@ def first_page_key(record: dict[str, Any]) -> tuple[str, int, str]:
     return str(page.get("warc_file", "")), int(page.get("warc_offset", -1)), str(record.get("id", ""))
 
 
-def write_candidates(
-    archive: Path, files: Iterable[Path], state: State, worker: str = "", fsync: bool = False
-) -> Counter[str]:
-    """Archive the candidates of every worker, in :func:`first_page_key` order: rejects to
-    ``rejects/``, content duplicates to ``duplicates/``, the rest to the records, each noted in
-    ``state``; what the state already holds (a reparse run again after a kill) is skipped. The
-    counts by outcome (``archived``, ``archived/<source>``, ``duplicate``, ``rejected``,
-    ``rejected/<reason>``, ``known``)."""
-    found = []
-    for path in files:
-        for line in path.read_bytes().splitlines():
-            found.append(json.loads(line))
-    found.sort(key=lambda c: first_page_key(c["record"]))
-    store = JsonLinesStore(str(archive), state, None, fsync, worker)
-    dedupe = DedupePipeline(str(archive), state, None, worker)
-    rejects = DailyFiles(archive / "rejects", worker, fsync)
-    outcome: Counter[str] = Counter()
-    try:
-        for candidate in found:
-            record, reasons = candidate["record"], candidate["reasons"]
-            if reasons:
-                if record.get("id") and state.outcome(str(record["id"])) is not None:
-                    outcome["known"] += 1
-                    continue
-                day = crawl_day(str(record.get("crawled_at") or "1970-01-01T00:00:00Z"))
-                rejects.append(
-                    day,
-                    {
-                        "reason": reasons[0],
-                        "reasons": reasons,
-                        "source": record.get("source"),
-                        "url": record.get("url"),
-                        "item": record,
-                    },
+class CandidateWriter:
+    """Archives candidates in :func:`first_page_key` order, as many as are known to come before all
+    the others: rejects to ``rejects/``, content duplicates to ``duplicates/``, the rest to the
+    records, each noted in ``state``; what the state already holds (a reparse run again after a
+    kill) is skipped. ``outcome`` counts them (``archived``, ``archived/<source>``, ``duplicate``,
+    ``rejected``, ``rejected/<reason>``, ``known``)."""
+
+    def __init__(self, archive: Path, state: State, worker: str = "", fsync: bool = False) -> None:
+        self.state = state
+        self.store = JsonLinesStore(str(archive), state, None, fsync, worker)
+        self.dedupe = DedupePipeline(str(archive), state, None, worker)
+        self.rejects = DailyFiles(archive / "rejects", worker, fsync)
+        self.outcome: Counter[str] = Counter()
+        self.waiting: list[tuple[tuple[str, int, str], int, dict[str, Any]]] = []  # a heap
+        self.added = 0
+        self.settled = 0
+
+    def add(self, candidate: dict[str, Any]) -> None:
+        self.added += 1
+        heapq.heappush(self.waiting, (first_page_key(candidate["record"]), self.added, candidate))
+
+    def write_before(self, bound: tuple[str, int] | None) -> None:
+        """Settle every waiting candidate whose first page lies before ``bound`` (all with None)."""
+        while self.waiting and (bound is None or self.waiting[0][0] < bound):
+            self.settle(heapq.heappop(self.waiting)[2])
+
+    def settle(self, candidate: dict[str, Any]) -> None:
+        self.settled += 1
+        record, reasons, state, outcome = candidate["record"], candidate["reasons"], self.state, self.outcome
+        if reasons:
+            if record.get("id") and state.outcome(str(record["id"])) is not None:
+                outcome["known"] += 1
+                return
+            day = crawl_day(str(record.get("crawled_at") or "1970-01-01T00:00:00Z"))
+            self.rejects.append(
+                day,
+                {
+                    "reason": reasons[0],
+                    "reasons": reasons,
+                    "source": record.get("source"),
+                    "url": record.get("url"),
+                    "item": record,
+                },
+            )
+            if record.get("id") and record.get("url"):
+                state.record(
+                    str(record["id"]),
+                    "rejected",
+                    str(record["url"]),
+                    record.get("content_hash"),
+                    reason=",".join(reasons),
                 )
-                if record.get("id") and record.get("url"):
-                    state.record(
-                        str(record["id"]),
-                        "rejected",
-                        str(record["url"]),
-                        record.get("content_hash"),
-                        reason=",".join(reasons),
-                    )
-                outcome["rejected"] += 1
-                outcome.update(f"rejected/{r}" for r in reasons)
-                continue
-            before = state.outcome(record["id"])
-            try:
-                dedupe.process_item(record)  # a duplicate is noted there, as in a crawl
-            except DropItem:
-                outcome["known" if before in ("archived", "duplicate") else "duplicate"] += 1
-                continue
-            store.process_item(record)
-            outcome["archived"] += 1
-            outcome[f"archived/{record['source']}"] += 1
-    finally:
-        state.flush()
-        store.close_spider()
-        dedupe.close_spider()
-        rejects.close()
-    return outcome
+            outcome["rejected"] += 1
+            outcome.update(f"rejected/{r}" for r in reasons)
+            return
+        before = state.outcome(record["id"])
+        try:
+            self.dedupe.process_item(record)  # a duplicate is noted there, as in a crawl
+        except DropItem:
+            outcome["known" if before in ("archived", "duplicate") else "duplicate"] += 1
+            return
+        self.store.process_item(record)
+        outcome["archived"] += 1
+        outcome[f"archived/{record['source']}"] += 1
+
+    def close(self) -> None:
+        try:
+            self.state.flush()
+        finally:
+            self.store.close_spider()
+            self.dedupe.close_spider()
+            self.rejects.close()
+
+
+def write_candidates_into(writer: CandidateWriter, files: Iterable[Path]) -> None:
+    """Archive every candidate of ``files`` (a one-process reparse's, once it has read them all)."""
+    for path in files:
+        for line in path.read_bytes().splitlines() if path.exists() else ():
+            candidate = json.loads(line)
+            if "record" in candidate:
+                writer.add(candidate)
+    writer.write_before(None)
