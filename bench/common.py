@@ -140,6 +140,14 @@ def scrapy(*args: str) -> list[str]:
     return [sys.executable, "-m", "scrapy", *args]
 
 
+def crawl_generated(archive: Path, *settings: str) -> list[str]:
+    """The command crawling the generated site (``sitegen``) from its first list page into
+    ``archive``, quickly (``FAST``); ``settings`` are more ``-s`` pairs (a ``REPLAY_DIR``, a Redis)."""
+    return scrapy(
+        "crawl", "ganzi", "-a", f"start_urls={sitegen.list_url(0)}", "-s", f"ARCHIVE_DIR={archive}", *settings, *FAST
+    )
+
+
 def bare_download(start: str, cwd: Path, env: dict[str, str]) -> float:
     """Seconds the bare Scrapy spider (bench/bare_spider.py) takes to download the site from ``start``:
     the baseline every crawl ratio is measured against. Run from ``cwd``, outside the project."""

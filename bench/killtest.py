@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import FAST, ROOT, machine, scrapy, sitegen
+from common import ROOT, crawl_generated, machine, scrapy, sitegen
 
 from newsarchive.archive.warcmembers import whole_members
 
@@ -65,17 +65,7 @@ def workers_of(pid: int) -> list[int]:
 def reparse_mode(args: argparse.Namespace, rng: random.Random, work: Path, site: Path) -> bool:
     crawled = work / "crawled"
     subprocess.run(
-        scrapy(
-            "crawl",
-            "ganzi",
-            "-a",
-            f"start_urls={sitegen.list_url(0)}",
-            "-s",
-            f"REPLAY_DIR={site}",
-            "-s",
-            f"ARCHIVE_DIR={crawled}",
-            *FAST,
-        ),
+        crawl_generated(crawled, "-s", f"REPLAY_DIR={site}"),
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -165,17 +155,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsarchive-kill-"))
     site = sitegen.write_replay(sitegen.site(args.articles), work / "site")
     archive = work / "archive"
-    command = scrapy(
-        "crawl",
-        "ganzi",
-        "-a",
-        f"start_urls={sitegen.list_url(0)}",
-        "-s",
-        f"REPLAY_DIR={site}",
-        "-s",
-        f"ARCHIVE_DIR={archive}",
-        *FAST,
-    )
+    command = crawl_generated(archive, "-s", f"REPLAY_DIR={site}")
     kills = 0
     for _ in range(args.kills):
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

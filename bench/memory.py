@@ -15,7 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import FAST, machine, scrapy, sitegen, timed
+from common import crawl_generated, machine, sitegen, timed
 
 from newsarchive.archive.state import ArchiveState
 
@@ -53,19 +53,7 @@ def main() -> None:
         for count in (args.small, args.big):
             archive = work / f"archive-{count}-{rnd}"
             fill(archive, count)
-            run = timed(
-                scrapy(
-                    "crawl",
-                    "ganzi",
-                    "-a",
-                    f"start_urls={sitegen.list_url(0)}",
-                    "-s",
-                    f"REPLAY_DIR={site}",
-                    "-s",
-                    f"ARCHIVE_DIR={archive}",
-                    *FAST,
-                )
-            )
+            run = timed(crawl_generated(archive, "-s", f"REPLAY_DIR={site}"))
             assert run.returncode == 0, run.stderr[-3000:]
             peaks[count].append(run.peak_rss_mb)
             shutil.rmtree(archive)

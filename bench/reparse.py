@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import FAST, ROOT, checked_out, machine, scrapy, sitegen, timed
+from common import ROOT, checked_out, crawl_generated, machine, scrapy, sitegen, timed
 
 
 def records(archive: Path) -> list[str]:
@@ -36,17 +36,7 @@ def main() -> None:
     try:
         site = sitegen.write_replay(sitegen.site(args.articles), work / "site")
         subprocess.run(
-            scrapy(
-                "crawl",
-                "ganzi",
-                "-a",
-                f"start_urls={sitegen.list_url(0)}",
-                "-s",
-                f"REPLAY_DIR={site}",
-                "-s",
-                f"ARCHIVE_DIR={work / 'archive'}",
-                *FAST,
-            ),
+            crawl_generated(work / "archive", "-s", f"REPLAY_DIR={site}"),
             cwd=ROOT,
             check=True,
             capture_output=True,

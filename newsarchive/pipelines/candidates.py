@@ -35,7 +35,7 @@ from newsarchive.config import setting
 from newsarchive.items import SCHEMA
 from newsarchive.pipelines.dedupe import DedupePipeline
 from newsarchive.pipelines.store import JsonLinesStore, ordered
-from newsarchive.pipelines.validate import SchemaCheck, refusals, rules
+from newsarchive.pipelines.validate import SchemaCheck, note_reject, refusals, rules
 
 
 class CandidatePipeline:
@@ -128,24 +128,7 @@ class CandidateWriter:
                 outcome["known"] += 1
                 return
             day = crawl_day(str(record.get("crawled_at") or "1970-01-01T00:00:00Z"))
-            self.rejects.append(
-                day,
-                {
-                    "reason": reasons[0],
-                    "reasons": reasons,
-                    "source": record.get("source"),
-                    "url": record.get("url"),
-                    "item": record,
-                },
-            )
-            if record.get("id") and record.get("url"):
-                state.record(
-                    str(record["id"]),
-                    "rejected",
-                    str(record["url"]),
-                    record.get("content_hash"),
-                    reason=",".join(reasons),
-                )
+            note_reject(self.rejects, day, state, record, reasons)
             outcome["rejected"] += 1
             outcome.update(f"rejected/{r}" for r in reasons)
             return

@@ -186,6 +186,27 @@ def refusals(record: dict[str, Any], schema: SchemaCheck | None, **limits: Any) 
     return reasons, errors
 
 
+def note_reject(
+    rejects: DailyFiles, day: str, state: ArticleOutcomes, record: dict[str, Any], reasons: list[str]
+) -> None:
+    """A refused record: its line in ``rejects/`` (the first reason, all of them, where it came
+    from, the record) and its outcome in the state."""
+    rejects.append(
+        day,
+        {
+            "reason": reasons[0],
+            "reasons": reasons,
+            "source": record.get("source"),
+            "url": record.get("url"),
+            "item": record,
+        },
+    )
+    if record.get("id") and record.get("url"):
+        state.record(
+            str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"), reason=",".join(reasons)
+        )
+
+
 class ValidatePipeline:
     """Rejects records that are incomplete, malformed or implausible."""
 
@@ -233,21 +254,7 @@ class ValidatePipeline:
         raise DropItem(f"Rejected ({', '.join(reasons)}): {record.get('url')}", log_level="WARNING")
 
     def reject(self, record: dict[str, Any], reasons: list[str]) -> None:
-        day = datetime.now(UTC).date().isoformat()
-        self.rejects.append(
-            day,
-            {
-                "reason": reasons[0],
-                "reasons": reasons,
-                "source": record.get("source"),
-                "url": record.get("url"),
-                "item": record,
-            },
-        )
-        if record.get("id") and record.get("url"):
-            self.state.record(
-                str(record["id"]), "rejected", str(record["url"]), record.get("content_hash"), reason=",".join(reasons)
-            )
+        note_reject(self.rejects, datetime.now(UTC).date().isoformat(), self.state, record, reasons)
         self.count(counts.REJECTED)
         for reason in reasons:
             self.count(counts.rejected(reason))
