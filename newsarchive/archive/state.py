@@ -526,29 +526,29 @@ class ArchiveState:
 
     def owe_list(self, source: str, url: str, reason: str) -> None:
         """Note that the walk from list page ``url`` is owed (kept, with its run count, if it was)."""
+        self._owe("owed_lists", source, url, reason)
+
+    def settle_list(self, url: str) -> None:
+        """List page ``url`` was read: its walk goes on from here in this run."""
+        self._settle("owed_lists", url)
+
+    def owe_picture(self, source: str, url: str, reason: str) -> None:
+        """A picture whose capture failed for a reason that can pass: the next run tries it again."""
+        self._owe("owed_pictures", source, url, reason)
+
+    def settle_picture(self, url: str) -> None:
+        self._settle("owed_pictures", url)
+
+    def _owe(self, table: str, source: str, url: str, reason: str) -> None:
         self._write(
-            "INSERT INTO owed_lists (url, source, reason, at) VALUES (?, ?, ?, ?) "
+            f"INSERT INTO {table} (url, source, reason, at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET reason = excluded.reason",
             (url, source, reason, utc_stamp()),
         )
         self._wrote()
 
-    def settle_list(self, url: str) -> None:
-        """List page ``url`` was read: its walk goes on from here in this run."""
-        self._write("DELETE FROM owed_lists WHERE url = ?", (url,))
-        self._wrote()
-
-    def owe_picture(self, source: str, url: str, reason: str) -> None:
-        """A picture whose capture failed for a reason that can pass: the next run tries it again."""
-        self._write(
-            "INSERT INTO owed_pictures (url, source, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT(url) "
-            "DO UPDATE SET reason = excluded.reason",
-            (url, source, reason, utc_stamp()),
-        )
-        self._wrote()
-
-    def settle_picture(self, url: str) -> None:
-        self._write("DELETE FROM owed_pictures WHERE url = ?", (url,))
+    def _settle(self, table: str, url: str) -> None:
+        self._write(f"DELETE FROM {table} WHERE url = ?", (url,))
         self._wrote()
 
     def owed_pictures(self, source: str) -> list[str]:
