@@ -94,6 +94,25 @@ def schema_errors(record: dict[str, Any]) -> list[str]:
     return [f"{'/'.join(map(str, e.path))}: {e.message}" for e in validator().iter_errors(record)]
 
 
+def crawl_args(start: str, archive: Path, *settings: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """``scrapy crawl ganzi`` from list page ``start`` into ``archive``, each of ``settings``
+    (``NAME=VALUE``) given with ``-s``, then the raw ``extra`` arguments."""
+    args = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "ganzi",
+        "-a",
+        f"start_urls={start}",
+        "-s",
+        f"ARCHIVE_DIR={archive}",
+    ]
+    for pair in settings:
+        args += ["-s", pair]
+    return [*args, *extra]
+
+
 def scrapy_cmd(
     *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 300, check: bool = True
 ) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sitegen
-from helpers import FIXTURES, ROOT, STRICT, crawl, read_records, scrapy_cmd
+from helpers import FIXTURES, ROOT, STRICT, crawl, crawl_args, read_records, scrapy_cmd
 from sitegen import Page
 
 from newsarchive.archive.jsonl import dump_line
@@ -92,23 +92,9 @@ def count_lines(archive: Path) -> int:
 
 def crawl_process(archive: Path, site_dir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, **STRICT}
-    args = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "ganzi",
-        "-a",
-        f"start_urls={sitegen.list_url(0)}",
-        "-s",
-        f"REPLAY_DIR={site_dir}",
-        "-s",
-        f"ARCHIVE_DIR={archive}",
-        "-s",
-        "LOG_LEVEL=WARNING",
-        "-s",
-        "CONCURRENT_REQUESTS=4",
-    ]
+    args = crawl_args(
+        sitegen.list_url(0), archive, f"REPLAY_DIR={site_dir}", "LOG_LEVEL=WARNING", "CONCURRENT_REQUESTS=4"
+    )
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -451,25 +437,14 @@ def test_a_crawl_paused_with_jobdir_resumes_and_archives_everything_once(tmp_pat
     archive, job = tmp_path / "archive", tmp_path / "job"
 
     def run() -> subprocess.Popen[str]:
-        args = [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "ganzi",
-            "-a",
-            f"start_urls={sitegen.list_url(0)}",
-            "-s",
+        args = crawl_args(
+            sitegen.list_url(0),
+            archive,
             f"REPLAY_DIR={site}",
-            "-s",
-            f"ARCHIVE_DIR={archive}",
-            "-s",
             f"JOBDIR={job}",
-            "-s",
             "LOG_LEVEL=INFO",
-            "-s",
             "CONCURRENT_REQUESTS=2",
-        ]
+        )
         return subprocess.Popen(args, cwd=ROOT, env={**os.environ, **STRICT}, stderr=subprocess.PIPE, text=True)
 
     first = run()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sitegen
-from helpers import ROOT, STRICT, read_records
+from helpers import ROOT, STRICT, crawl_args, read_records
 from loopback import serve
 
 pytestmark = pytest.mark.crawl
@@ -117,27 +117,15 @@ def test_a_retry_parked_when_a_job_is_paused_is_fetched_when_it_resumes(tmp_path
     busy[sitegen.list_url(0)] = (503, {"Content-Type": "text/html", "Retry-After": "30"}, b"busy")
     busy[ROBOTS] = (404, {}, b"")
     archive, job = tmp_path / "a", tmp_path / "job"
-    args = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "ganzi",
-        "-a",
-        f"start_urls={sitegen.list_url(0)}",
-        "-s",
-        f"ARCHIVE_DIR={archive}",
-        "-s",
+    args = crawl_args(
+        sitegen.list_url(0),
+        archive,
         f"JOBDIR={job}",
-        "-s",
         "AUTOTHROTTLE_ENABLED=False",
-        "-s",
         "DOWNLOAD_DELAY=0",
-        "-s",
         "FOLLOW_RELATED=False",
-        "-s",
         "LOG_LEVEL=INFO",
-    ]
+    )
     with serve(busy) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         proc = subprocess.Popen(args, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)

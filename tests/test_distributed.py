@@ -7,7 +7,6 @@ import random
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import sitegen
-from helpers import ROOT, STRICT, read_records
+from helpers import ROOT, STRICT, crawl_args, read_records
 from loopback import serve
 from redis_server import redis_server
 from scrapy.settings import Settings
@@ -37,35 +36,20 @@ def worker(
 ) -> subprocess.Popen[str]:
     """A ``scrapy crawl ganzi`` worker; ``name=None`` leaves WORKER_ID to its default, as a user would."""
     env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
-    args = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "ganzi",
-        "-a",
-        f"start_urls={sitegen.list_url(0)}",
-        "-s",
-        f"ARCHIVE_DIR={archive}",
-        "-s",
+    args = crawl_args(
+        sitegen.list_url(0),
+        archive,
         f"REDIS_URL={redis_url}",
-        "-s",
         f"RUN_ID={run}",
-        *(["-s", f"WORKER_ID={name}"] if name else []),
-        "-s",
+        *([f"WORKER_ID={name}"] if name else []),
         "WORKER_HEARTBEAT_TTL=2",
-        "-s",
         "LOG_LEVEL=INFO",
-        "-s",
         "CONCURRENT_REQUESTS=4",
-        "-s",
         "DOWNLOAD_DELAY=0",
-        "-s",
         "AUTOTHROTTLE_ENABLED=False",
-        "-s",
         "CONCURRENT_REQUESTS_PER_DOMAIN=4",
-        *extra,
-    ]
+        extra=extra,
+    )
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

@@ -13,7 +13,6 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 import sitegen
-from helpers import ROOT, STRICT, read_records
+from helpers import ROOT, STRICT, crawl_args, read_records
 from loopback import send, serve
 
 pytestmark = pytest.mark.crawl
@@ -214,35 +213,19 @@ def bad_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     before_repo, before_work = snapshot(ROOT), snapshot(work)
     with serve(routes()) as (proxy, requested):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
-        args = [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "ganzi",
-            "-a",
-            f"start_urls={H}/html/xw/dzyw/",
-            "-s",
-            f"ARCHIVE_DIR={archive}",
-            "-s",
+        args = crawl_args(
+            f"{H}/html/xw/dzyw/",
+            archive,
             f"RUN_STATS_FILE={archive}/stats.json",
-            "-s",
             "DOWNLOAD_DELAY=0",
-            "-s",
             "AUTOTHROTTLE_ENABLED=False",
-            "-s",
             "DOWNLOAD_TIMEOUT=2",
-            "-s",
             "DOWNLOAD_MAXSIZE=300000",
-            "-s",
             "RETRY_TIMES=2",
-            "-s",
             "BACKOFF_BASE=0.2",
-            "-s",
             "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-            "-s",
             "LOG_LEVEL=INFO",
-        ]
+        )
         started = time.monotonic()
         proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         seconds = time.monotonic() - started
@@ -404,29 +387,16 @@ def test_a_waiting_retry_holds_back_no_other_page(tmp_path: Path) -> None:
     with serve(routes) as (proxy, _):
         env = {**os.environ, **STRICT, "http_proxy": proxy, "no_proxy": ""}
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "scrapy",
-                "crawl",
-                "ganzi",
-                "-a",
-                f"start_urls={H}/html/xw/dzyw/",
-                "-s",
-                f"ARCHIVE_DIR={archive}",
-                "-s",
+            crawl_args(
+                f"{H}/html/xw/dzyw/",
+                archive,
                 "ROBOTSTXT_OBEY=False",
-                "-s",
                 "DOWNLOAD_DELAY=0",
-                "-s",
                 "AUTOTHROTTLE_ENABLED=False",
-                "-s",
                 "CONCURRENT_REQUESTS=8",
-                "-s",
                 "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-                "-s",
                 "LOG_LEVEL=INFO",
-            ],
+            ),
             cwd=ROOT,
             env=env,
             capture_output=True,
